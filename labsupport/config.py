@@ -1,0 +1,23 @@
+"""Names shared by every part of labsupport: cluster, contexts, namespaces, labels."""
+
+from __future__ import annotations
+
+DEFAULT_CLUSTER = "kindlab"
+
+# Labels make every object labsupport creates findable without side files.
+LAB_LABEL = "kindlab.dev/lab"
+GRADING_LABEL = "kindlab.dev/grading"
+TEST_LABEL = "kindlab.dev/test"
+
+FIELD_MANAGER = "labsupport"
+ANSWERS_CONFIGMAP = "lab-answers"
+
+
+def context_name(cluster: str = DEFAULT_CLUSTER) -> str:
+    """kind names a cluster's kubeconfig context ``kind-<cluster>``."""
+    return "kind-" + cluster
+
+
+def lab_namespace(lab_id: str) -> str:
+    """The namespace a learner's lab works in: ``lab_namespace("03") == "lab-03"``."""
+    return f"lab-{lab_id}"
