@@ -1,0 +1,94 @@
+"""Read a `Snapshot` from the live cluster: a few list calls, run concurrently, nothing else.
+
+Each diagram asks only for the parts it draws (`parts`), one list call per kind, namespaced when a namespace is
+given. Responses are read as raw JSON (`_preload_content=False`): turning every pod into client models costs
+more time than the whole rendering.
+
+    >>> from labsupport.kube import connect
+    >>> snap = collect(connect(), namespace="lab-03", parts={"pods", "workloads"})   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable
+
+from . import model
+
+PARTS = frozenset({"nodes", "pods", "workloads", "services", "storage"})
+
+# part -> [(snapshot field, parser, api attribute, namespaced list method, cluster-wide list method)]
+_CALLS: dict[str, list[tuple[str, Callable, str, str | None, str]]] = {
+    "nodes": [("nodes", model.node_from, "core", None, "list_node")],
+    "pods": [("pods", model.pod_from, "core", "list_namespaced_pod", "list_pod_for_all_namespaces")],
+    "workloads": [
+        ("workloads", lambda o: model.workload_from(o, "Deployment"), "apps",
+         "list_namespaced_deployment", "list_deployment_for_all_namespaces"),
+        ("workloads", lambda o: model.workload_from(o, "ReplicaSet"), "apps",
+         "list_namespaced_replica_set", "list_replica_set_for_all_namespaces"),
+        ("workloads", lambda o: model.workload_from(o, "StatefulSet"), "apps",
+         "list_namespaced_stateful_set", "list_stateful_set_for_all_namespaces"),
+        ("workloads", lambda o: model.workload_from(o, "DaemonSet"), "apps",
+         "list_namespaced_daemon_set", "list_daemon_set_for_all_namespaces"),
+        ("workloads", lambda o: model.workload_from(o, "Job"), "batch",
+         "list_namespaced_job", "list_job_for_all_namespaces"),
+        ("workloads", lambda o: model.workload_from(o, "CronJob"), "batch",
+         "list_namespaced_cron_job", "list_cron_job_for_all_namespaces"),
+    ],
+    "services": [
+        ("services", model.service_from, "core", "list_namespaced_service", "list_service_for_all_namespaces"),
+        ("endpoint_slices", model.endpoint_slice_from, "discovery",
+         "list_namespaced_endpoint_slice", "list_endpoint_slice_for_all_namespaces"),
+        ("ingresses", model.ingress_from, "networking",
+         "list_namespaced_ingress", "list_ingress_for_all_namespaces"),
+    ],
+    "storage": [
+        ("claims", model.claim_from, "core",
+         "list_namespaced_persistent_volume_claim", "list_persistent_volume_claim_for_all_namespaces"),
+        ("volumes", model.volume_from, "core", None, "list_persistent_volume"),
+        ("storage_classes", model.storage_class_from, "storage", None, "list_storage_class"),
+    ],
+}
+
+
+def clients_of(source: Any) -> Any:
+    """Accept a `labsupport.kube.Clients` or anything carrying one as `.clients` (a LabContext)."""
+    return getattr(source, "clients", None) or source
+
+
+def _api(clients: Any, name: str) -> Any:
+    if name == "discovery":  # not one of Clients' properties; built on the same ApiClient
+        from kubernetes.client import DiscoveryV1Api
+
+        return DiscoveryV1Api(clients.api)
+    return getattr(clients, name)
+
+
+def _list(clients: Any, api: str, namespaced: str | None, cluster_wide: str, namespace: str | None) -> list[dict]:
+    target = _api(clients, api)
+    if namespace is not None and namespaced:
+        resp = getattr(target, namespaced)(namespace, _preload_content=False)
+    else:
+        resp = getattr(target, cluster_wide)(_preload_content=False)
+    return json.loads(resp.data).get("items") or []
+
+
+def collect(source: Any, *, namespace: str | None = None, parts: Iterable[str] = PARTS) -> model.Snapshot:
+    """Read the parts of the cluster a diagram needs. `namespace=None` reads every namespace.
+
+    Cluster-scoped kinds (nodes, PersistentVolumes, StorageClasses) are always read whole. Raises the client's
+    ApiException or urllib3 errors; callers that want a friendly message wrap them.
+    """
+    clients = clients_of(source)
+    parts = set(parts)
+    unknown = parts - PARTS
+    if unknown:
+        raise ValueError(f"unknown snapshot parts {sorted(unknown)}; choose from {sorted(PARTS)}")
+    calls = [c for part in sorted(parts) for c in _CALLS[part]]
+    with ThreadPoolExecutor(max_workers=min(4, len(calls) or 1)) as pool:
+        futures = [(c, pool.submit(_list, clients, c[2], c[3], c[4], namespace)) for c in calls]
+        fields: dict[str, list] = {}
+        for (field_name, parse, *_), fut in futures:
+            fields.setdefault(field_name, []).extend(parse(item) for item in fut.result())
+    return model.Snapshot(namespace=namespace, **{k: tuple(v) for k, v in fields.items()})
