@@ -1,0 +1,346 @@
+"""Checks for lab 02, "Pods".
+
+Each check reads the live cluster (pods, their status, logs and files inside their containers, endpoint slices)
+and, where the lab asks the learner to record what they saw with ``lab.answer``, compares the answer with the
+cluster's truth. Partial credit points at the step that is missing or wrong.
+"""
+
+from __future__ import annotations
+
+from labsupport import find
+from labsupport.checks import CheckSuite, fail, ok, partial
+from labsupport.lab import read_answer
+from labsupport.podexec import exec_in_pod
+
+SUITE = CheckSuite("02", "Pods")
+
+
+# --- helpers shared with lab 03 (services and pods seen as plain dicts) -------------------------------------
+
+def labels_of(obj: dict) -> dict:
+    return (obj.get("metadata") or {}).get("labels") or {}
+
+
+def is_ready(pod: dict) -> bool:
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+def container_status(pod: dict, name: str | None = None) -> dict:
+    """The status of container ``name`` (the first one when None), or {} before the kubelet reports it."""
+    for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+        if name is None or cs.get("name") == name:
+            return cs
+    return {}
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def selector_text(selector: dict) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or "(none)"
+
+
+def selector_mismatch(service: dict, pods: list[dict]) -> str | None:
+    """Why ``service`` does not select ``pods`` (the pods it should select), or None when it selects them all.
+
+    "its selector is app=gates but the pods carry app=gate"
+    """
+    selector = (service.get("spec") or {}).get("selector") or {}
+    if not selector:
+        return "it has no selector, so it selects no pods at all"
+    wrong = []
+    for key, value in sorted(selector.items()):
+        carried = sorted({labels_of(p).get(key, "") for p in pods if labels_of(p).get(key) != value})
+        if carried:
+            have = " / ".join(f"{key}={c}" if c else f"no {key} label" for c in carried)
+            offenders = sum(labels_of(p).get(key) != value for p in pods)
+            wrong.append(f"{'the pods carry' if offenders == len(pods) else 'some pods carry'} {have}")
+    if not wrong:
+        return None
+    return f"its selector is {selector_text(selector)} but " + " and ".join(wrong)
+
+
+def endpoint_addresses(ctx, service: str) -> tuple[set[str], set[str]]:
+    """Names of the pods behind ``service``'s endpoint slices: (ready, not ready)."""
+    ready, unready = set(), set()
+    for eps in find.by_label(ctx.clients, "EndpointSlice", ctx.namespace, f"kubernetes.io/service-name={service}"):
+        for ep in eps.get("endpoints") or []:
+            name = (ep.get("targetRef") or {}).get("name")
+            if name:
+                ((ready if (ep.get("conditions") or {}).get("ready") else unready)).add(name)
+    return ready, unready
+
+
+def _missing_answer(key: str):
+    return fail(f"No answer recorded for {key!r}.", f"Run the task cell that calls lab.answer(ctx, {key!r}, ...).")
+
+
+def _pod(ctx, name: str) -> dict | None:
+    return find.get(ctx.clients, "Pod", name, ctx.namespace)
+
+
+def _no_pod(ctx, name: str):
+    return fail(f"No pod {name!r} in namespace {ctx.namespace}.")
+
+
+def _state(pod: dict) -> str:
+    status = pod.get("status") or {}
+    waiting = [cs["state"]["waiting"].get("reason") for cs in status.get("containerStatuses") or []
+               if (cs.get("state") or {}).get("waiting")]
+    return status.get("phase", "Pending") + (f" ({', '.join(w for w in waiting if w)})" if any(waiting) else "")
+
+
+# --- checks ---------------------------------------------------------------------------------------------------
+
+@SUITE.check(id="sidecar-pod", title="A sidecar serves over localhost what the main container writes", points=3,
+             hint="One pod, two containers (writer, server), one emptyDir volume mounted in both; the server runs "
+                  "`httpd -f -p 8080 -h <its mount path>`.")
+def sidecar_pod(ctx):
+    pod = _pod(ctx, "sidecar")
+    if pod is None:
+        return _no_pod(ctx, "sidecar")
+    containers = {c["name"]: c for c in pod["spec"]["containers"]}
+    if len(containers) < 2:
+        return partial(0.25, f"Pod 'sidecar' has {len(containers)} container.",
+                       "A sidecar is a second container in the same pod: add 'server' next to 'writer'.")
+    if not {"writer", "server"} <= containers.keys():
+        return partial(0.25, f"Pod 'sidecar' has containers {sorted(containers)}.",
+                       "Name them 'writer' (the main container) and 'server' (the sidecar).")
+    mounts = {name: {m["name"]: m["mountPath"] for m in c.get("volumeMounts") or []}
+              for name, c in containers.items()}
+    shared = sorted(mounts["writer"].keys() & mounts["server"].keys())
+    if not shared:
+        return partial(0.25, f"writer mounts {sorted(mounts['writer']) or 'no volume'}, server mounts "
+                             f"{sorted(mounts['server']) or 'no volume'}: no volume is mounted in both.",
+                       "Declare ONE emptyDir volume in the pod and list it in the volumeMounts of both containers; "
+                       "two volumes are two different directories.")
+    if not is_ready(pod):
+        return partial(0.5, f"Pod 'sidecar' shares volume {shared[0]!r} but is {_state(pod)}, not Ready.",
+                       "`kubectl describe pod sidecar` shows why (events at the bottom).")
+    path = mounts["writer"][shared[0]].rstrip("/") + "/index.html"
+    wrote = exec_in_pod(ctx.clients, ctx.namespace, "sidecar", ["cat", path], container="writer")
+    if not wrote.ok or not wrote.stdout.strip():
+        return partial(0.5, f"The writer has no {path} on the shared volume.",
+                       "The writer container must write index.html into the directory where it mounts the volume.")
+    served = exec_in_pod(ctx.clients, ctx.namespace, "sidecar",
+                         ["wget", "-qO-", "-T", "3", "http://localhost:8080/index.html"], container="writer")
+    if not served.ok:
+        return partial(0.5, f"Nothing serves http://localhost:8080/index.html inside the pod "
+                            f"({(served.stderr or 'no answer').strip()}).",
+                       "The server container must listen on port 8080 and serve the shared directory: "
+                       "`httpd -f -p 8080 -h <where server mounts the volume>`.")
+    if served.stdout.strip() != wrote.stdout.strip():
+        return partial(0.75, "The server answers on localhost:8080, but not with what the writer wrote.",
+                       "Serve the directory where the server mounts the shared volume (httpd's -h).")
+    return ok(f"The server answers on localhost with the writer's file: {wrote.stdout.strip()[:60]!r}")
+
+
+@SUITE.check(id="pod-ip-changes", title="A recreated pod is a new pod with a new IP", points=2,
+             hint="Record the running pod's IP and uid, delete the pod, create it again, and compare.")
+def pod_ip_changes(ctx):
+    ip_before, uid_before = read_answer(ctx, "ip-before"), read_answer(ctx, "uid-before")
+    if ip_before is None or uid_before is None:
+        return _missing_answer("ip-before" if ip_before is None else "uid-before")
+    pod = _pod(ctx, "ephemeral")
+    if pod is None:
+        return partial(0.25, "No pod 'ephemeral' now.", "After deleting it, create it again from the same manifest.")
+    ip_now, uid_now = (pod.get("status") or {}).get("podIP"), pod["metadata"]["uid"]
+    if uid_now == uid_before.strip():
+        return partial(0.25, f"Pod 'ephemeral' is still the pod you recorded (uid {uid_now}).",
+                       "Record its IP and uid first, THEN delete it and create it again.")
+    if not ip_now:
+        return partial(0.5, f"The new pod 'ephemeral' has no IP yet ({_state(pod)}).", "Wait for it to be Ready.")
+    if ip_now == ip_before.strip():
+        return ok(f"Pod 'ephemeral' is a new pod (uid {uid_now}); by chance it got the same IP {ip_now}.")
+    return ok(f"Pod 'ephemeral' was recreated: a new uid, and IP {ip_before.strip()} became {ip_now}.")
+
+
+def _restart_outcome(ctx, name: str, policy: str, phase: str, restarted: bool) -> tuple[bool, str, str | None]:
+    pod = _pod(ctx, name)
+    if pod is None:
+        return False, f"no pod {name!r}", f"Create {name} with restartPolicy: {policy}."
+    actual = pod["spec"].get("restartPolicy", "Always")
+    restarts = container_status(pod).get("restartCount", 0)
+    now = (pod.get("status") or {}).get("phase")
+    if actual != policy:
+        why = (" the kubelet restarts the container even after it exits 0, so the pod never finishes;"
+               if actual == "Always" else "")
+        return False, f"{name} has restartPolicy {actual}", f"{name}: restartPolicy is {actual}:{why} set {policy}."
+    if now != phase:
+        return False, f"{name} is {_state(pod)} with {restarts} restarts, not {phase}", (
+            f"Wait until {name} has finished; its program must fail on the first run and succeed on the second "
+            "(the mark lives in an emptyDir volume, which survives container restarts).")
+    if restarted != (restarts > 0):
+        return False, f"{name} is {phase} after {restarts} restarts", (
+            "The program must fail once (exit 1) before it succeeds: keep its mark in an emptyDir volume.")
+    return True, f"{name}: {phase} after {restarts} restart{'s' * (restarts != 1)}", None
+
+
+@SUITE.check(id="restart-policy", title="Restart policies OnFailure and Never acting on a failing container",
+             points=2, hint="Run the fail-once program in flaky-onfailure (OnFailure) and flaky-never (Never).")
+def restart_policy(ctx):
+    outcomes = [_restart_outcome(ctx, "flaky-onfailure", "OnFailure", "Succeeded", True),
+                _restart_outcome(ctx, "flaky-never", "Never", "Failed", False)]
+    good = [o for o in outcomes if o[0]]
+    message = "; ".join(o[1] for o in outcomes) + "."
+    if len(good) == 2:
+        return ok(message)
+    if all(o[1].startswith("no pod") for o in outcomes):
+        return fail(message)
+    return partial(len(good) / 2, message, " ".join(o[2] for o in outcomes if o[2]))
+
+
+@SUITE.check(id="liveness-restart", title="A liveness probe restarts a broken container", points=2,
+             hint="Give pod 'liveness' an httpGet livenessProbe on /healthz, then `kubectl exec liveness -- rm "
+                  "/www/healthz` and watch RESTARTS.")
+def liveness_restart(ctx):
+    pod = _pod(ctx, "liveness")
+    if pod is None:
+        return _no_pod(ctx, "liveness")
+    container = pod["spec"]["containers"][0]
+    if not container.get("livenessProbe"):
+        return partial(0.25, "Pod 'liveness' has no livenessProbe.",
+                       "Add livenessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 2, "
+                       "failureThreshold: 1} to its container.")
+    status = container_status(pod, container["name"])
+    restarts = status.get("restartCount", 0)
+    if restarts == 0:
+        return partial(0.5, "Pod 'liveness' has a liveness probe but was never restarted.",
+                       "Break the probe inside the running container: `kubectl exec liveness -- rm /www/healthz`.")
+    if not is_ready(pod):
+        return partial(0.75, f"Pod 'liveness' restarted {restarts} times but is {_state(pod)} now.",
+                       "After a restart the container must pass the probe again: create /www/healthz at start-up, "
+                       "in the container's own file system (not a volume), so a fresh container has it.")
+    last = (status.get("lastState") or {}).get("terminated") or {}
+    return ok(f"The kubelet restarted 'liveness' {restarts} time(s) (last exit code {last.get('exitCode', '?')}); "
+              "it is Ready again.")
+
+
+@SUITE.check(id="readiness-gates-traffic", title="A readiness probe decides which pods a Service sends traffic to",
+             points=3, hint="Two pods app=gate with a readinessProbe on /ready, Service 'gate' selecting app=gate; "
+                            "create /www/ready in gate-a only.")
+def readiness_gates_traffic(ctx):
+    pods = {name: _pod(ctx, name) for name in ("gate-a", "gate-b")}
+    absent = [n for n, p in pods.items() if p is None]
+    service = find.get(ctx.clients, "Service", "gate", ctx.namespace)
+    if len(absent) == 2 and service is None:
+        return fail(f"No pods gate-a, gate-b and no Service 'gate' in namespace {ctx.namespace}.")
+    score, problems, hints = 0.0, [], []
+    present = [p for p in pods.values() if p is not None]
+    unprobed = [p["metadata"]["name"] for p in present if not p["spec"]["containers"][0].get("readinessProbe")]
+    if absent or unprobed:
+        problems.append(", ".join([f"no pod {n}" for n in absent] + [f"{n} has no readinessProbe" for n in unprobed]))
+        hints.append("Both pods need readinessProbe: {httpGet: {path: /ready, port: 8080}, periodSeconds: 1}.")
+    else:
+        score += 0.25
+    if service is None:
+        problems.append("no Service 'gate'")
+        hints.append("Create Service 'gate' with selector app: gate, port 80, targetPort 8080.")
+    elif present:
+        why = selector_mismatch(service, present)
+        selected = [p for p in present if selects(service["spec"].get("selector") or {}, labels_of(p))]
+        if why:
+            problems.append(f"the service selects {len(selected)} of the {len(present)} gate pods: {why}")
+            hints.append("A Service selects pods by label: its selector must match the pods' labels exactly.")
+        else:
+            score += 0.25
+    ready, unready = endpoint_addresses(ctx, "gate") if service else (set(), set())
+    if pods["gate-a"] is not None:
+        if is_ready(pods["gate-a"]) and "gate-a" in ready:
+            score += 0.25
+        elif not is_ready(pods["gate-a"]):
+            problems.append("gate-a is not Ready")
+            hints.append("Make gate-a pass its probe: `kubectl exec gate-a -- touch /www/ready`.")
+        else:
+            problems.append("gate-a is Ready but not among the service's ready endpoints")
+    if pods["gate-b"] is not None:
+        if is_ready(pods["gate-b"]) or "gate-b" in ready:
+            problems.append("gate-b is Ready too")
+            hints.append("Leave gate-b without /www/ready, to see readiness keep a running pod out of the service.")
+        elif service is not None and "gate-b" in unready:
+            score += 0.25
+        elif service is not None and not problems:
+            problems.append("gate-b is not among the service's endpoints at all")
+    if score == 1.0:
+        return ok(f"Service 'gate' sends traffic to {sorted(ready)} only; gate-b runs but is not ready.")
+    message = "; ".join(problems) + "." if problems else "Not all parts are in place yet."
+    return partial(score, message, " ".join(dict.fromkeys(hints)) or None)
+
+
+def _token_line(log: str) -> str | None:
+    for line in log.splitlines():
+        if "log token:" in line:
+            return line.split("log token:", 1)[1].strip()
+    return None
+
+
+@SUITE.check(id="logs-and-exec", title="Read a container's logs and run a command in it", points=2,
+             hint="`kubectl logs vault` and `kubectl exec vault -- cat /tmp/file-token`, then record both tokens.")
+def logs_and_exec(ctx):
+    log_answer, file_answer = read_answer(ctx, "log-token"), read_answer(ctx, "file-token")
+    if log_answer is None and file_answer is None:
+        return _missing_answer("log-token")
+    if _pod(ctx, "vault") is None:
+        return _no_pod(ctx, "vault")
+    log = ctx.clients.core.read_namespaced_pod_log("vault", ctx.namespace)
+    in_log = _token_line(log)
+    in_file = exec_in_pod(ctx.clients, ctx.namespace, "vault", ["cat", "/tmp/file-token"]).stdout.strip()
+    score, problems, hints = 0.0, [], []
+    for key, answer, truth, how in (("log-token", log_answer, in_log, "kubectl logs vault"),
+                                    ("file-token", file_answer, in_file, "kubectl exec vault -- cat /tmp/file-token")):
+        if answer is not None and truth and answer.strip() == truth:
+            score += 0.5
+        elif answer is None:
+            problems.append(f"no answer for {key!r}")
+        else:
+            problems.append(f"{key} {answer.strip()!r} is not what `{how}` shows now")
+            hints.append("Record only the token itself (no 'log token:' prefix)." if "token" in answer else
+                         "If the pod was recreated its tokens changed: read them again.")
+    if score == 1.0:
+        return ok("Both tokens match: one read from the logs, one from inside the container.")
+    return partial(score, "; ".join(problems) + ".", " ".join(dict.fromkeys(hints)) or None)
+
+
+@SUITE.check(id="one-pod-per-tier", title="One pod per tier, reached over the pod network", points=2,
+             hint="Pods stack-db (tier=db, port 5432) and stack-web (tier=web), each a single container; answer "
+                  "the quiz with lab.answer(ctx, 'tiers-quiz', ...).")
+def one_pod_per_tier(ctx):
+    web, db = _pod(ctx, "stack-web"), _pod(ctx, "stack-db")
+    quiz = read_answer(ctx, "tiers-quiz")
+    if web is None and db is None and quiz is None:
+        return fail(f"No pods stack-web, stack-db in namespace {ctx.namespace}, and no quiz answer.")
+    score, problems, hints = 0.0, [], []
+    for name, tier, pod in (("stack-web", "web", web), ("stack-db", "db", db)):
+        if pod is None:
+            problems.append(f"no pod {name}")
+        elif labels_of(pod).get("tier") != tier or labels_of(pod).get("app") != "stack":
+            problems.append(f"{name} carries labels {selector_text(labels_of(pod))}")
+            hints.append(f"Label {name} app=stack, tier={tier}.")
+        elif len(pod["spec"]["containers"]) != 1:
+            problems.append(f"{name} has {len(pod['spec']['containers'])} containers")
+            hints.append("One tier per pod: a single container in each.")
+        else:
+            score += 0.25
+    if web is not None and db is not None and is_ready(web) and is_ready(db):
+        ip = db["status"]["podIP"]
+        answer = exec_in_pod(ctx.clients, ctx.namespace, "stack-web", ["wget", "-qO-", "-T", "3", f"http://{ip}:5432"])
+        if answer.ok and "rows from the database" in answer.stdout:
+            score += 0.25
+        else:
+            problems.append(f"stack-web gets no 'rows from the database' from http://{ip}:5432")
+            hints.append("stack-db must serve a file saying 'rows from the database' on port 5432: "
+                         "`httpd -f -p 5432 -h /db`.")
+    elif web is not None and db is not None:
+        problems.append("stack-web and stack-db are not both Ready")
+    if quiz is None:
+        problems.append("no answer for 'tiers-quiz'")
+    elif quiz.strip().lower().strip("()") == "b":
+        score += 0.25
+    else:
+        problems.append(f"quiz answer {quiz.strip()!r} is not right")
+        hints.append("Copies of a pod copy every container in it: tiers in one pod can only scale together.")
+    if score == 1.0:
+        return ok("Web and database run as separate pods; the web tier reaches the database by its pod IP.")
+    return partial(score, "; ".join(problems) + ".", " ".join(dict.fromkeys(hints)) or None)
