@@ -1,0 +1,3 @@
+from labsupport.cli import main
+
+raise SystemExit(main())
