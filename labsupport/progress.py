@@ -1,0 +1,212 @@
+"""Progress for slow steps (creating a cluster, waiting for pods): a bar in a notebook, a text line elsewhere.
+
+    with progress("Creating cluster kindlab", total=5) as p:
+        p.step("nodes")            # 1/5
+        ...
+    with ticking("Waiting for 3 pods", timeout=120):
+        waits.wait_pods_ready(clients, ns, "app=web", count=3)   # the bar fills with elapsed time
+
+In a notebook kernel the bar is an ipywidgets FloatProgress with a label; on a terminal the line is redrawn in
+place on stderr; when stderr is not a terminal (CI logs) a line is written per step, or at most every 10 s.
+Set LABSUPPORT_PROGRESS=widget|text|none to choose explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from typing import IO, Iterator
+
+BAR_WIDTH = 24
+LOG_INTERVAL = 10.0  # seconds between lines when stderr is a log file, not a terminal
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (where widgets can show), False in a terminal IPython or plain Python."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+class Progress:
+    """One progress display. `total=None` is an open-ended task: it shows elapsed time, not a fraction."""
+
+    def __init__(self, description: str, total: float | None = None, *, unit: str = "steps",
+                 backend: str | None = None, stream: IO[str] | None = None):
+        if unit not in ("steps", "seconds"):
+            raise ValueError(f"progress unit {unit!r}: choose steps or seconds")
+        self.description, self.total, self.unit = description, total, unit
+        self.value: float = 0
+        self.message = ""
+        self.started = time.monotonic()
+        self.closed = False
+        self._lock = threading.Lock()
+        backend = backend or os.environ.get("LABSUPPORT_PROGRESS") or ("widget" if in_notebook() else "text")
+        if backend not in ("widget", "text", "none"):
+            raise ValueError(f"progress backend {backend!r}: choose widget, text or none")
+        self._view = {"widget": _WidgetView, "text": _TextView, "none": _NullView}[backend](self, stream)
+        self._view.draw()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def update(self, value: float | None = None, *, advance: float = 0, message: str | None = None) -> None:
+        """Set the value (or advance it) and/or the message, then redraw."""
+        with self._lock:
+            if self.closed:
+                return
+            if value is not None:
+                self.value = value
+            self.value += advance
+            if self.total is not None:
+                self.value = min(self.value, self.total)
+            if message is not None:
+                self.message = message
+            self._view.draw()
+
+    def step(self, message: str) -> None:
+        """One more step done; `message` names the step now running."""
+        self.update(advance=1, message=message)
+
+    def close(self, message: str | None = None, *, ok: bool = True) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            if ok and self.total is not None:
+                self.value = self.total
+            if message is not None:
+                self.message = message
+            self._view.finish(ok)
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is None:
+            self.close("done")
+        else:
+            self.close(f"failed after {self.elapsed:.0f}s: {type(exc).__name__}", ok=False)
+
+    def count(self) -> str:
+        """'3/5' for steps, '40% of 120s' for a deadline."""
+        if not self.total:
+            return ""
+        if self.unit == "seconds":
+            return f"{100 * self.value / self.total:.0f}% of {self.total:g}s"
+        return f"{self.value:g}/{self.total:g}"
+
+    def text(self) -> str:
+        """The one-line rendering used on terminals (and handy in tests)."""
+        elapsed = f"{self.elapsed:.0f}s"
+        if self.total:
+            filled = int(BAR_WIDTH * self.value / self.total)
+            bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+            core = f"[{bar}] {self.count()}"
+        else:
+            core = "..."
+        msg = f" {self.message}" if self.message else ""
+        return f"{self.description} {core}{msg} ({elapsed})"
+
+
+def progress(description: str, total: float | None = None, **kw) -> Progress:
+    return Progress(description, total, **kw)
+
+
+@contextmanager
+def ticking(description: str, timeout: float, *, interval: float = 0.5, **kw) -> Iterator[Progress]:
+    """A bar that fills with elapsed time over `timeout` while the body blocks (a watch-based wait).
+
+    The bar shows how much of the wait's deadline is used, so a learner sees it will not hang forever.
+    """
+    p = Progress(description, total=timeout, unit="seconds", **kw)
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(interval):
+            p.update(value=min(p.elapsed, timeout * 0.99))
+
+    thread = threading.Thread(target=tick, name="labsupport-progress", daemon=True)
+    thread.start()
+    try:
+        with p:
+            yield p
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+
+
+class _NullView:
+    def __init__(self, p: Progress, stream=None):
+        self.p = p
+
+    def draw(self) -> None:
+        pass
+
+    def finish(self, ok: bool) -> None:
+        pass
+
+
+class _TextView(_NullView):
+    def __init__(self, p: Progress, stream=None):
+        super().__init__(p)
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.last_key: tuple | None = None
+        self.last_time = 0.0
+
+    def draw(self) -> None:
+        line = self.p.text()
+        if self.tty:
+            self.stream.write("\r\033[K" + line)
+            self.stream.flush()
+            return
+        # A log file: write when the step or message changes, else at most every LOG_INTERVAL seconds.
+        key = (self.p.message, self.p.value if self.p.unit == "steps" else None)
+        if key != self.last_key or time.monotonic() - self.last_time >= LOG_INTERVAL:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+            self.last_key, self.last_time = key, time.monotonic()
+
+    def finish(self, ok: bool) -> None:
+        line = self.p.text()
+        self.stream.write(("\r\033[K" + line + "\n") if self.tty else line + "\n")
+        self.stream.flush()
+
+
+class _WidgetView(_NullView):
+    def __init__(self, p: Progress, stream=None):
+        super().__init__(p)
+        import ipywidgets as w
+        from IPython.display import display
+
+        self.bar = w.FloatProgress(value=0, min=0, max=p.total or 1, bar_style="info",
+                                   layout=w.Layout(width="40%"))
+        self.label = w.HTML()
+        self.box = w.HBox([w.HTML(f"<b>{_esc(p.description)}</b>&nbsp;"), self.bar, self.label])
+        display(self.box)
+
+    def draw(self) -> None:
+        p = self.p
+        if p.total:
+            self.bar.value = p.value
+        else:  # open-ended: a full striped bar that says "working"
+            self.bar.value, self.bar.bar_style = 1, "info"
+        self.label.value = f"&nbsp;{_esc(p.count())} {_esc(p.message)} <small>({p.elapsed:.0f}s)</small>"
+
+    def finish(self, ok: bool) -> None:
+        self.draw()
+        self.bar.bar_style = "success" if ok else "danger"
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(text)
