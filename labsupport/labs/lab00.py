@@ -1,0 +1,189 @@
+"""Checks for lab 00, "Welcome and setup".
+
+Every check depends on something the learner did: an answer recorded with ``lab.answer(ctx, key, value)``
+(verified here against the live cluster or this machine) or an object created in the lab namespace.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from labsupport.checks import CheckSuite, fail, ok, partial
+from labsupport.lab import read_answer
+
+SUITE = CheckSuite("00", "Welcome and setup")
+
+PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
+CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"
+INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
+
+
+def _missing(key: str) -> object:
+    return fail(
+        f"No answer recorded for {key!r}.",
+        f"Run the task cell that ends with lab.answer(ctx, {key!r}, ...).",
+    )
+
+
+def _items(value: str) -> list[str]:
+    """An answer recorded as a list ("a,b" or "['a', 'b']") as a sorted list of names."""
+    cleaned = value.strip().strip("[]()")
+    return sorted(p.strip().strip("'\"") for p in cleaned.replace("\n", ",").split(",") if p.strip())
+
+
+def _ready(node) -> bool:
+    return any(c.type == "Ready" and c.status == "True" for c in (node.status.conditions or []))
+
+
+@SUITE.check(id="preflight-inotify", title="Preflight: inotify limit read on this machine", points=1,
+             hint="Read /proc/sys/fs/inotify/max_user_instances and record the number it holds.")
+def preflight_inotify(ctx):
+    answer = read_answer(ctx, "inotify-max-user-instances")
+    if answer is None:
+        return _missing("inotify-max-user-instances")
+    truth = INOTIFY_INSTANCES.read_text().strip()
+    if answer.strip() != truth:
+        hint = None
+        if answer.strip() == Path("/proc/sys/fs/inotify/max_user_watches").read_text().strip():
+            hint = "You recorded max_user_watches; the task asks for max_user_instances."
+        return fail(f"You recorded {answer!r}, but this machine's max_user_instances is {truth}.", hint)
+    note = "" if int(truth) >= 512 else (
+        " It is below the 512 kind recommends for multi-node clusters: if nodes fail to start, raise it with "
+        "`sysctl fs.inotify.max_user_instances=512`.")
+    return ok(f"max_user_instances = {truth}.{note}")
+
+
+@SUITE.check(id="kind-nodes", title="kind: each node is a container bootstrapped by kubeadm", points=2,
+             hint="List the cluster's containers with `docker ps --filter label=io.x-k8s.kind.cluster=...`"
+                  " and ask kubeadm for its version inside the control-plane container.")
+def kind_nodes(ctx):
+    containers = read_answer(ctx, "kind-containers")
+    kubeadm = read_answer(ctx, "kubeadm-version")
+    if containers is None and kubeadm is None:
+        return _missing("kind-containers")
+    nodes = sorted(n.metadata.name for n in ctx.clients.core.list_node().items)
+    server = ctx.clients.version.get_code().git_version
+    good, problems, hints = 0, [], []
+    if containers is None:
+        problems.append("no answer for 'kind-containers'")
+    elif _items(containers) == nodes:
+        good += 1
+    else:
+        problems.append(f"containers {_items(containers)} are not the nodes {nodes}")
+        hints.append("Record every container of the cluster (control plane and workers), names only.")
+    if kubeadm is None:
+        problems.append("no answer for 'kubeadm-version'")
+    elif kubeadm.strip() == server:
+        good += 1
+    else:
+        problems.append(f"kubeadm version {kubeadm.strip()!r} is not {server!r}")
+        hints.append("Run `kubeadm version -o short` inside the control-plane container with docker exec.")
+    if good == 2:
+        return ok(f"Nodes {nodes} are kind containers; kubeadm {server} bootstrapped them.")
+    return partial(good / 2, "; ".join(problems) + ".", " ".join(hints) or None)
+
+
+@SUITE.check(id="first-kubectl", title="First kubectl commands: server version and node count", points=2,
+             hint="Use `kubectl version -o json` (serverVersion.gitVersion) and `kubectl get nodes`.")
+def first_kubectl(ctx):
+    version = read_answer(ctx, "server-version")
+    count = read_answer(ctx, "node-count")
+    if version is None and count is None:
+        return _missing("server-version")
+    server = ctx.clients.version.get_code().git_version
+    nodes = ctx.clients.core.list_node().items
+    good, problems, hints = 0, [], []
+    if version is not None and version.strip() == server:
+        good += 1
+    else:
+        problems.append(f"server version answer {version!r} is not {server!r}")
+        hints.append("Record serverVersion.gitVersion (e.g. 'v1.34.0'), not the client's.")
+    if count is not None and count.strip() == str(len(nodes)):
+        good += 1
+    else:
+        problems.append(f"node count answer {count!r} is not {len(nodes)}")
+        workers = [n for n in nodes if CONTROL_PLANE_ROLE not in (n.metadata.labels or {})]
+        if count is not None and count.strip() == str(len(workers)):
+            hints.append("You counted only the workers: the control-plane node is a node too.")
+    if good == 2:
+        return ok(f"Server {server}, {len(nodes)} nodes.")
+    return partial(good / 2, "; ".join(problems) + ".", " ".join(hints) or None)
+
+
+@SUITE.check(id="nodes-ready", title="Client library: the three nodes are Ready", points=2,
+             hint="With ctx.clients.core.list_node(), keep the nodes whose Ready condition is 'True'.")
+def nodes_ready(ctx):
+    answer = read_answer(ctx, "ready-nodes")
+    if answer is None:
+        return _missing("ready-nodes")
+    nodes = ctx.clients.core.list_node().items
+    ready = sorted(n.metadata.name for n in nodes if _ready(n))
+    control = [n for n in nodes if CONTROL_PLANE_ROLE in (n.metadata.labels or {}) and _ready(n)]
+    if len(ready) != 3 or len(control) != 1:
+        return fail(f"The cluster has {len(ready)} Ready nodes ({ready}); the labs need 1 control plane and "
+                    "2 workers Ready.", "Recreate the cluster with `make cluster`, then rerun this lab.")
+    if _items(answer) != ready:
+        hint = "Record node names, only those whose Ready condition has status 'True'."
+        return fail(f"You recorded {_items(answer)}, but the Ready nodes are {ready}.", hint)
+    return ok(f"Ready nodes: {', '.join(ready)}.")
+
+
+@SUITE.check(id="container-runtime", title="The container runtime each node reports", points=1,
+             hint="`kubectl get nodes -o wide` shows it in the CONTAINER-RUNTIME column.")
+def container_runtime(ctx):
+    answer = read_answer(ctx, "container-runtime")
+    if answer is None:
+        return _missing("container-runtime")
+    runtimes = {n.status.node_info.container_runtime_version for n in ctx.clients.core.list_node().items}
+    if answer.strip() in runtimes:
+        return ok(f"The nodes run {answer.strip()}.")
+    names = {r.split("://")[0] for r in runtimes}
+    if answer.strip().split("://")[0] in names:
+        return partial(0.5, f"Right runtime, but record it exactly as the node reports it: {sorted(runtimes)}.")
+    return fail(f"You recorded {answer!r}; the nodes report {sorted(runtimes)}.")
+
+
+@SUITE.check(id="first-configmap", title="A first object: ConfigMap 'welcome'", points=1,
+             hint="kubectl create configmap welcome --from-literal=greeting=hello -n <namespace>")
+def first_configmap(ctx):
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        cm = ctx.clients.core.read_namespaced_config_map("welcome", ctx.namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return fail(f"No ConfigMap 'welcome' in namespace {ctx.namespace}.")
+        raise
+    data = cm.data or {}
+    if data.get("greeting") == "hello":
+        return ok("ConfigMap 'welcome' holds greeting=hello.")
+    return partial(0.5, f"ConfigMap 'welcome' exists but its data is {data}.",
+                   "It needs the key 'greeting' with the value 'hello'.")
+
+
+@SUITE.check(id="first-pod", title="A first pod 'hello' running the pause image", points=2,
+             hint="Apply the pod manifest from the task, then wait for it to be Ready.")
+def first_pod(ctx):
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        pod = ctx.clients.core.read_namespaced_pod("hello", ctx.namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return fail(f"No pod 'hello' in namespace {ctx.namespace}.")
+        raise
+    container = pod.spec.containers[0]
+    if container.image != PAUSE_IMAGE:
+        return partial(0.25, f"Pod 'hello' runs {container.image!r}.",
+                       f"Use {PAUSE_IMAGE}: it is already on every node (nothing can be pulled here).")
+    if container.image_pull_policy != "IfNotPresent":
+        return partial(0.5, f"Pod 'hello' has imagePullPolicy {container.image_pull_policy}.",
+                       "Set imagePullPolicy: IfNotPresent so the node uses the image it already has.")
+    requests = (container.resources.requests or {}) if container.resources else {}
+    if not requests:
+        return partial(0.75, "Pod 'hello' sets no resource requests.",
+                       "Request a little CPU and memory (10m, 16Mi): the scheduler places pods by requests.")
+    if pod.status.phase != "Running":
+        return partial(0.5, f"Pod 'hello' is {pod.status.phase} on node {pod.spec.node_name}.",
+                       "Look at `kubectl describe pod hello` for its events.")
+    return ok(f"Pod 'hello' runs on {pod.spec.node_name}.")

@@ -1,0 +1,475 @@
+"""Checks for lab 01, "The control plane and the nodes".
+
+Each check reads the live cluster, and verifies the learner's recorded answers (``lab.answer``) against what
+the cluster really holds: the static pods, the scheduler's lease, the API's answers, etcd's keys, the scheduler's
+placements and events, the containers on a node.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import ssl
+import urllib.error
+import urllib.request
+
+from kubernetes import client as k8s
+from kubernetes.client.exceptions import ApiException
+
+from labsupport.checks import CheckSuite, fail, ok, partial
+from labsupport.lab import read_answer
+from labsupport.podexec import run_in_node
+
+SUITE = CheckSuite("01", "The control plane and the nodes")
+
+CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"
+MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
+ETCD_PKI = "/etc/kubernetes/pki/etcd"
+
+
+# ---- small private helpers ---------------------------------------------------------------------------------
+
+def _missing(*keys: str):
+    shown = ", ".join(repr(k) for k in keys)
+    return fail(f"No answer recorded for {shown}.",
+                f"Run the task cell that calls lab.answer(ctx, {keys[0]!r}, ...).")
+
+
+def _answers(ctx, *keys: str) -> dict[str, str | None]:
+    return {k: (None if (v := read_answer(ctx, k)) is None else str(v).strip()) for k in keys}
+
+
+def _items(value: str) -> list[str]:
+    """An answer recorded as a list ("a,b" or "['a', 'b']") as a sorted list of names."""
+    cleaned = value.strip().strip("[]()")
+    return sorted(p.strip().strip("'\"") for p in cleaned.replace("\n", ",").split(",") if p.strip())
+
+
+def _get(read, *args):
+    """The object read by ``read(*args)``, or None when it does not exist."""
+    try:
+        return read(*args)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def _workers(ctx) -> list[str]:
+    return sorted(n.metadata.name for n in ctx.clients.core.list_node().items
+                  if CONTROL_PLANE_ROLE not in (n.metadata.labels or {}))
+
+
+def _control_plane_node(ctx) -> str:
+    for node in ctx.clients.core.list_node().items:
+        if CONTROL_PLANE_ROLE in (node.metadata.labels or {}):
+            return node.metadata.name
+    return f"{ctx.cluster_name}-control-plane"
+
+
+def _live_pods(ctx, selector: str) -> list:
+    pods = ctx.clients.core.list_namespaced_pod(ctx.namespace, label_selector=selector).items
+    return [p for p in pods if p.metadata.deletion_timestamp is None]
+
+
+def _pod_ready(pod) -> bool:
+    return any(c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or []))
+
+
+def _score(parts: list[tuple[bool, str, str | None]], success: str):
+    """Partial credit over independent parts: (passed, problem message, hint)."""
+    good = sum(1 for passed, _, _ in parts if passed)
+    if good == len(parts):
+        return ok(success)
+    problems = [msg for passed, msg, _ in parts if not passed]
+    hints = [h for passed, _, h in parts if not passed and h]
+    return partial(good / len(parts), "; ".join(problems) + ".", " ".join(hints) or None)
+
+
+def etcd_keys(ctx, prefix: str) -> list[str]:
+    """Keys under ``prefix`` in etcd, read through etcd's JSON gateway with curl inside the control-plane node.
+
+    The etcd image has no shell or etcdctl, but the node has curl and etcd's client certificates.
+    """
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    body = json.dumps({"key": base64.b64encode(prefix.encode()).decode(),
+                       "range_end": base64.b64encode(end.encode()).decode(), "keys_only": True})
+    result = run_in_node(_control_plane_node(ctx), [
+        "curl", "-sS", "--cacert", f"{ETCD_PKI}/ca.crt", "--cert", f"{ETCD_PKI}/server.crt",
+        "--key", f"{ETCD_PKI}/server.key", "-X", "POST", "-d", body, "https://127.0.0.1:2379/v3/kv/range"])
+    if result.returncode != 0:
+        raise RuntimeError(f"curl to etcd failed: {result.stderr.strip()}")
+    reply = json.loads(result.stdout)
+    return sorted(base64.b64decode(kv["key"]).decode() for kv in reply.get("kvs", []))
+
+
+# ---- the control plane -------------------------------------------------------------------------------------
+
+@SUITE.check(id="static-pods", title="Control plane: the static pods and the scheduler's node", points=2,
+             hint="`kubectl get pods -n kube-system -o wide`: the static pods carry the node's name as suffix.")
+def static_pods(ctx):
+    a = _answers(ctx, "static-pods", "scheduler-node")
+    if all(v is None for v in a.values()):
+        return _missing("static-pods", "scheduler-node")
+    pods = ctx.clients.core.list_namespaced_pod("kube-system").items
+    mirrors = sorted(p.metadata.name for p in pods if MIRROR_ANNOTATION in (p.metadata.annotations or {}))
+    schedulers = [p.spec.node_name for p in pods if (p.metadata.labels or {}).get("component") == "kube-scheduler"]
+    listed = _items(a["static-pods"] or "")
+    extra = sorted(set(listed) - set(mirrors))
+    return _score([
+        (listed == mirrors,
+         f"static pods answer {listed} is not {mirrors}",
+         "Keep only the static pods (etcd, API server, controller manager, scheduler); "
+         f"{extra} are managed by the API server (DaemonSets, Deployments)." if extra else
+         "List all four: etcd, kube-apiserver, kube-controller-manager, kube-scheduler."),
+        (a["scheduler-node"] in schedulers,
+         f"scheduler node answer {a['scheduler-node']!r} is not {schedulers}",
+         "Record the NODE column of the kube-scheduler pod, not the pod's name."),
+    ], f"{len(mirrors)} static pods; the scheduler runs on {', '.join(schedulers)}.")
+
+
+@SUITE.check(id="leader-election", title="HA: who holds the scheduler's leader lease", points=1,
+             hint="`kubectl get lease kube-scheduler -n kube-system -o yaml`: spec.holderIdentity.")
+def leader_election(ctx):
+    answer = _answers(ctx, "scheduler-leader")["scheduler-leader"]
+    if answer is None:
+        return _missing("scheduler-leader")
+    lease = k8s.CoordinationV1Api(ctx.clients.api).read_namespaced_lease("kube-scheduler", "kube-system")
+    holder = lease.spec.holder_identity or ""
+    if answer == holder:
+        return ok(f"The lease is held by {holder}.")
+    if answer.split("_")[0] == holder.split("_")[0]:
+        return ok(f"The lease is held on {holder.split('_')[0]} (the scheduler restarted since: {holder}).")
+    return fail(f"You recorded {answer!r}; the lease's holder is {holder!r}.",
+                "Record spec.holderIdentity of the Lease, not its name.")
+
+
+# ---- the API server ----------------------------------------------------------------------------------------
+
+def _anonymous_status(ctx) -> int:
+    cfg = ctx.clients.api.configuration
+    tls = ssl.create_default_context(cafile=cfg.ssl_ca_cert) if cfg.ssl_ca_cert else ssl._create_unverified_context()
+    if not cfg.ssl_ca_cert:
+        tls.check_hostname = False
+    url = f"{cfg.host}/api/v1/namespaces/{ctx.namespace}"
+    try:
+        with urllib.request.urlopen(url, context=tls, timeout=10) as reply:
+            return reply.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+@SUITE.check(id="raw-api", title="API server: raw calls with and without the kubeconfig's credentials",
+             points=2, hint="Call https://<server>/api/v1/namespaces/<namespace> with the client certificate "
+                            "from your kubeconfig, then again with none.")
+def raw_api(ctx):
+    a = _answers(ctx, "namespace-uid", "anonymous-status")
+    if all(v is None for v in a.values()):
+        return _missing("namespace-uid", "anonymous-status")
+    uid = ctx.clients.core.read_namespace(ctx.namespace).metadata.uid
+    anonymous = _anonymous_status(ctx)
+    return _score([
+        (a["namespace-uid"] == uid, f"namespace uid answer {a['namespace-uid']!r} is not {uid!r}",
+         "Record metadata.uid of YOUR namespace from the JSON the authenticated call returned."),
+        (a["anonymous-status"] == str(anonymous),
+         f"status without credentials {a['anonymous-status']!r} is not {anonymous}",
+         "Record the HTTP status code of the call made with no client certificate (an int such as 401/403)."),
+    ], f"Authenticated call saw uid {uid}; the anonymous call got HTTP {anonymous}.")
+
+
+@SUITE.check(id="api-proxy", title="API server as a proxy to a service", points=2,
+             hint="kubectl get --raw /api/v1/namespaces/<namespace>/services/web:http/proxy/hostname")
+def api_proxy(ctx):
+    answer = _answers(ctx, "proxy-hostname")["proxy-hostname"]
+    if answer is None:
+        return _missing("proxy-hostname")
+    if _get(ctx.clients.core.read_namespaced_service, "web", ctx.namespace) is None:
+        return fail("There is no Service 'web' to proxy to.", "Create the Service 'web' from the task.")
+    names = [p.metadata.name for p in _live_pods(ctx, "app=web")]
+    try:
+        live = ctx.clients.core.connect_get_namespaced_service_proxy_with_path(
+            "web:http", ctx.namespace, "hostname")
+    except ApiException as exc:
+        return fail(f"The grader's own proxy call failed: HTTP {exc.status} {exc.reason}.",
+                    "The Service 'web' needs a port named 'http' targeting the pods' port 8080, and ready pods.")
+    if answer in names:
+        return ok(f"The proxy reached pod {answer} (a new call answered {live}).")
+    return fail(f"You recorded {answer!r}, which is not one of the pods behind 'web': {names}.",
+                "Record what the proxied /hostname path returned (a pod name), after scaling.")
+
+
+# ---- controllers -------------------------------------------------------------------------------------------
+
+@SUITE.check(id="replicaset-heals", title="Controllers: a deleted ReplicaSet pod is replaced", points=2,
+             hint="Delete one pod of ReplicaSet 'web', then record the deleted and the new pod's names.")
+def replicaset_heals(ctx):
+    a = _answers(ctx, "deleted-pod", "replacement-pod")
+    if all(v is None for v in a.values()):
+        return _missing("deleted-pod", "replacement-pod")
+    rs = _get(ctx.clients.apps.read_namespaced_replica_set, "web", ctx.namespace)
+    if rs is None:
+        return fail("There is no ReplicaSet 'web'.", "Apply the ReplicaSet 'web' from the task.")
+    deleted = _get(ctx.clients.core.read_namespaced_pod, a["deleted-pod"] or "-", ctx.namespace)
+    new = _get(ctx.clients.core.read_namespaced_pod, a["replacement-pod"] or "-", ctx.namespace)
+    owned = new is not None and any(o.uid == rs.metadata.uid for o in (new.metadata.owner_references or []))
+    younger = new is not None and new.metadata.creation_timestamp > rs.metadata.creation_timestamp
+    return _score([
+        (a["deleted-pod"] is not None and deleted is None,
+         f"pod {a['deleted-pod']!r} still exists" if deleted else "no answer for 'deleted-pod'",
+         "Record the name of the pod you deleted."),
+        (owned and younger and new.metadata.name != a["deleted-pod"],
+         f"{a['replacement-pod']!r} is not a pod the ReplicaSet created after you deleted one",
+         "Record the name of the NEW pod (not in the list you took before deleting), owned by 'web'."),
+    ], f"Pod {a['deleted-pod']} was replaced by {a['replacement-pod']}.")
+
+
+@SUITE.check(id="scaled", title="Controllers: scaled to 3, endpoints follow", points=2,
+             hint="kubectl scale replicaset web --replicas=3, then wait until all three are ready.")
+def scaled(ctx):
+    rs = _get(ctx.clients.apps.read_namespaced_replica_set, "web", ctx.namespace)
+    if rs is None:
+        return fail("There is no ReplicaSet 'web'.", "Apply the ReplicaSet 'web' from the task.")
+    want, ready = rs.spec.replicas, rs.status.ready_replicas or 0
+    if want != 3:
+        return fail(f"ReplicaSet 'web' wants {want} replicas.", "Scale it to 3 (spec.replicas).")
+    if ready != 3:
+        return partial(0.5, f"ReplicaSet 'web' has {ready}/3 ready pods.",
+                       "Wait for the pods to become Ready; `kubectl describe rs web` shows why not.")
+    pod_ips = sorted(p.status.pod_ip for p in _live_pods(ctx, "app=web") if _pod_ready(p))
+    slices = k8s.DiscoveryV1Api(ctx.clients.api).list_namespaced_endpoint_slice(
+        ctx.namespace, label_selector="kubernetes.io/service-name=web").items
+    ips = sorted(addr for s in slices for e in (s.endpoints or [])
+                 if (e.conditions is None or e.conditions.ready) for addr in e.addresses)
+    if not slices:
+        return partial(0.75, "ReplicaSet 'web' is at 3, but there is no Service 'web' (no EndpointSlice).",
+                       "Create the Service 'web' selecting app=web.")
+    if ips != pod_ips:
+        return partial(0.75, f"The endpoints of 'web' are {ips}, the ready pods {pod_ips}.",
+                       "The Service's selector must match the pods' labels (app=web).")
+    return ok(f"3 ready replicas, and the endpoints controller lists all three: {', '.join(ips)}.")
+
+
+@SUITE.check(id="controller-loops", title="Controllers: service accounts in a new namespace, node leases",
+             points=2, hint="Create namespace <namespace>-extra labelled kindlab.dev/lab=01 and look at its "
+                            "ServiceAccounts; list the Leases in kube-node-lease.")
+def controller_loops(ctx):
+    a = _answers(ctx, "extra-sa-seconds", "node-leases")
+    if all(v is None for v in a.values()):
+        return _missing("extra-sa-seconds", "node-leases")
+    extra = f"{ctx.namespace}-extra"
+    ns = _get(ctx.clients.core.read_namespace, extra)
+    sa = _get(ctx.clients.core.read_namespaced_service_account, "default", extra) if ns else None
+    seconds = None
+    if sa is not None:
+        seconds = (sa.metadata.creation_timestamp - ns.metadata.creation_timestamp).total_seconds()
+    leases = sorted(l.metadata.name for l in
+                    k8s.CoordinationV1Api(ctx.clients.api).list_namespaced_lease("kube-node-lease").items)
+    try:
+        answered = float(a["extra-sa-seconds"]) if a["extra-sa-seconds"] is not None else None
+    except ValueError:
+        answered = None
+    labelled = ns is not None and (ns.metadata.labels or {}).get("kindlab.dev/lab") == "01"
+    return _score([
+        (ns is not None, f"namespace {extra} does not exist", f"Create the namespace {extra}."),
+        (labelled, f"namespace {extra} lacks the label kindlab.dev/lab=01",
+         "Label it kindlab.dev/lab=01 so a clean-up can find it."),
+        (seconds is not None and answered is not None and abs(answered - seconds) <= 1,
+         f"seconds answer {a['extra-sa-seconds']!r} is not the live delay {seconds}",
+         "Record (ServiceAccount creationTimestamp - namespace creationTimestamp) in seconds."),
+        (a["node-leases"] is not None and _items(a["node-leases"]) == leases,
+         f"node leases answer {a['node-leases']!r} is not {leases}",
+         "List the Lease names in namespace kube-node-lease (one per node)."),
+    ], f"ServiceAccount 'default' appeared {seconds:.0f}s after {extra}; leases {leases}."
+       if seconds is not None else "")
+
+
+@SUITE.check(id="no-cloud-controller", title="No cloud controller manager: a LoadBalancer stays pending",
+             points=1, hint="Create Service 'web-lb' of type LoadBalancer and read its EXTERNAL-IP column.")
+def no_cloud_controller(ctx):
+    answer = _answers(ctx, "lb-external-ip")["lb-external-ip"]
+    if answer is None:
+        return _missing("lb-external-ip")
+    svc = _get(ctx.clients.core.read_namespaced_service, "web-lb", ctx.namespace)
+    if svc is None or svc.spec.type != "LoadBalancer":
+        return fail("There is no Service 'web-lb' of type LoadBalancer.", "Create it from the task.")
+    ingress = (svc.status.load_balancer.ingress or []) if svc.status.load_balancer else []
+    truth = ingress[0].ip or ingress[0].hostname if ingress else "<pending>"
+    if answer == truth:
+        return ok(f"EXTERNAL-IP is {truth}: nothing in this cluster provisions load balancers."
+                  if truth == "<pending>" else f"EXTERNAL-IP is {truth}.")
+    return fail(f"You recorded {answer!r}; the Service's EXTERNAL-IP is {truth!r}.",
+                "Record the EXTERNAL-IP column exactly as `kubectl get service web-lb` prints it.")
+
+
+@SUITE.check(id="etcd-key", title="etcd: the key of your ConfigMap 'notes'", points=2,
+             hint="List keys under /registry/configmaps/<namespace>/ in etcd.")
+def etcd_key(ctx):
+    answer = _answers(ctx, "etcd-key")["etcd-key"]
+    if answer is None:
+        return _missing("etcd-key")
+    prefix = f"/registry/configmaps/{ctx.namespace}/"
+    keys = etcd_keys(ctx, prefix)
+    want = prefix + "notes"
+    if want not in keys:
+        return fail(f"etcd has no key {want} (it has {keys}).", "Create the ConfigMap 'notes' from the task.")
+    if answer == want:
+        return ok(f"{want} is in etcd.")
+    if answer in keys:
+        return partial(0.5, f"{answer} is in etcd, but it is not the key of ConfigMap 'notes'.",
+                       "Pick the key that ends with your ConfigMap's name.")
+    return fail(f"You recorded {answer!r}; the key is not that.",
+                "Keys look like /registry/<resource>/<namespace>/<name>, decoded from base64.")
+
+
+@SUITE.check(id="pluggable-pieces", title="Extensibility: the runtime, network and storage plugins in use",
+             points=2, hint="`kubectl get nodes -o wide`, `kubectl get daemonsets -n kube-system`, "
+                            "`kubectl get storageclass`.")
+def pluggable_pieces(ctx):
+    a = _answers(ctx, "runtime", "cni-daemonset", "storage-provisioner")
+    if all(v is None for v in a.values()):
+        return _missing("runtime", "cni-daemonset", "storage-provisioner")
+    runtimes = {n.status.node_info.container_runtime_version.split("://")[0]
+                for n in ctx.clients.core.list_node().items}
+    daemonsets = [d.metadata.name for d in ctx.clients.apps.list_namespaced_daemon_set("kube-system").items]
+    classes = ctx.clients.storage.list_storage_class().items
+    default = [c.provisioner for c in classes if (c.metadata.annotations or {}).get(
+        "storageclass.kubernetes.io/is-default-class") == "true"]
+    return _score([
+        (a["runtime"] in runtimes, f"runtime answer {a['runtime']!r} is not one of {sorted(runtimes)}",
+         "Record the runtime's name without its version (the part before ://)."),
+        (a["cni-daemonset"] in daemonsets and a["cni-daemonset"] != "kube-proxy",
+         f"CNI answer {a['cni-daemonset']!r} is not the network plugin's DaemonSet (of {daemonsets})",
+         "kube-proxy implements services, not the pod network; the CNI plugin is the other DaemonSet."),
+        (a["storage-provisioner"] in default,
+         f"provisioner answer {a['storage-provisioner']!r} is not the default class's {default}",
+         "Record the PROVISIONER of the default StorageClass, not the class's name."),
+    ], f"Runtime {sorted(runtimes)}, CNI DaemonSet {a['cni-daemonset']}, provisioner {default}.")
+
+
+# ---- the scheduler -----------------------------------------------------------------------------------------
+
+@SUITE.check(id="pending-pod", title="Scheduler: a pod too big to fit stays Pending", points=2,
+             hint="Create pod 'too-big' requesting more CPU than any node has, then read its events.")
+def pending_pod(ctx):
+    pod = _get(ctx.clients.core.read_namespaced_pod, "too-big", ctx.namespace)
+    answer = _answers(ctx, "pending-resource")["pending-resource"]
+    if pod is None:
+        return fail("There is no pod 'too-big'.", "Create it from the task.")
+    if pod.status.phase != "Pending" or pod.spec.node_name:
+        return fail(f"Pod 'too-big' is {pod.status.phase} on {pod.spec.node_name}: it fits.",
+                    "Request more CPU than a node has (e.g. 64 cores), so that no node can take it.")
+    events = ctx.clients.core.list_namespaced_event(
+        ctx.namespace, field_selector="involvedObject.kind=Pod,involvedObject.name=too-big").items
+    messages = [e.message or "" for e in events if e.reason == "FailedScheduling"]
+    insufficient = [m for m in messages if "Insufficient" in m]
+    if not insufficient:
+        return partial(0.5, f"Pod 'too-big' is Pending but no FailedScheduling event says Insufficient "
+                       f"({messages}).", "It must be unschedulable because of its requests, not a selector.")
+    resources = {w.split()[0].strip(".,") for m in insufficient for w in m.split("Insufficient ")[1:]}
+    if answer is None:
+        return partial(0.75, f"The event says: {insufficient[-1]}", "Record the resource that was short.")
+    if answer in resources:
+        return ok(f"Pending, explained by the scheduler: {insufficient[-1]}")
+    return partial(0.75, f"You recorded {answer!r}; the event names {sorted(resources)}.",
+                   "Record the word after 'Insufficient' in the event.")
+
+
+def _anti_affinity(pod) -> str | None:
+    """'required', 'preferred' or None for the pod's anti-affinity on hostnames."""
+    anti = pod.spec.affinity.pod_anti_affinity if pod.spec.affinity else None
+    if anti is None:
+        return None
+    if any(t.topology_key == "kubernetes.io/hostname"
+           for t in anti.required_during_scheduling_ignored_during_execution or []):
+        return "required"
+    if anti.preferred_during_scheduling_ignored_during_execution:
+        return "preferred"
+    return None
+
+
+@SUITE.check(id="anti-affinity", title="Scheduler: two pods spread by required anti-affinity", points=2,
+             hint="Deployment 'spread' with 2 replicas and requiredDuringSchedulingIgnoredDuringExecution "
+                  "podAntiAffinity on topologyKey kubernetes.io/hostname.")
+def anti_affinity(ctx):
+    pods = [p for p in _live_pods(ctx, "app=spread") if p.status.phase == "Running"]
+    if not pods:
+        return fail("No running pods labelled app=spread.", "Apply the Deployment 'spread' from the task.")
+    workers = _workers(ctx)
+    nodes = sorted(p.spec.node_name for p in pods)
+    kinds = {_anti_affinity(p) for p in pods}
+    if kinds != {"required"}:
+        if "preferred" in kinds:
+            return partial(0.5, f"The pods run on {nodes}, but their anti-affinity is only preferred.",
+                           "Use requiredDuringSchedulingIgnoredDuringExecution: 'preferred' lets the "
+                           "scheduler put both pods on one node when it wants to.")
+        return partial(0.25, f"The pods run on {nodes} without pod anti-affinity on kubernetes.io/hostname.",
+                       "Add spec.affinity.podAntiAffinity with topologyKey kubernetes.io/hostname.")
+    if nodes != workers:
+        return partial(0.5, f"The running spread pods are on {nodes}, not one on each worker {workers}.",
+                       "Run exactly 2 replicas; a third cannot be placed (the control plane is tainted).")
+    return ok(f"One pod on each worker: {', '.join(nodes)}.")
+
+
+@SUITE.check(id="node-selector", title="Scheduler: a pod placed by nodeSelector", points=1,
+             hint="Pod 'pinned' with nodeSelector kubernetes.io/hostname: <cluster>-worker2.")
+def node_selector(ctx):
+    pod = _get(ctx.clients.core.read_namespaced_pod, "pinned", ctx.namespace)
+    if pod is None:
+        return fail("There is no pod 'pinned'.", "Create it from the task.")
+    selector = pod.spec.node_selector or {}
+    if not selector:
+        return partial(0.25, f"Pod 'pinned' is on {pod.spec.node_name} but has no nodeSelector.",
+                       "spec.nodeName bypasses the scheduler; use spec.nodeSelector so the scheduler places it.")
+    node = _get(ctx.clients.core.read_node, pod.spec.node_name) if pod.spec.node_name else None
+    if node is None or pod.status.phase != "Running":
+        return partial(0.5, f"Pod 'pinned' is {pod.status.phase} (nodeSelector {selector}).",
+                       "No node carries those labels? Look at `kubectl get nodes --show-labels`.")
+    if selector.get("kubernetes.io/hostname") != f"{ctx.cluster_name}-worker2":
+        return partial(0.5, f"Pod 'pinned' runs on {node.metadata.name} by nodeSelector {selector}.",
+                       f"Select the node {ctx.cluster_name}-worker2 by its kubernetes.io/hostname label.")
+    return ok(f"Pod 'pinned' runs on {node.metadata.name}, chosen by nodeSelector {selector}.")
+
+
+@SUITE.check(id="cordon", title="Scheduler: a cordoned node takes no new pods (and is uncordoned after)",
+             points=2, hint="Cordon one worker, create pod 'while-cordoned', record where it landed, uncordon.")
+def cordon(ctx):
+    a = _answers(ctx, "cordoned-node", "while-cordoned-node")
+    if all(v is None for v in a.values()):
+        return _missing("cordoned-node", "while-cordoned-node")
+    cordoned_now = sorted(n.metadata.name for n in ctx.clients.core.list_node().items if n.spec.unschedulable)
+    if cordoned_now:
+        return fail(f"Node(s) {cordoned_now} are still cordoned.",
+                    "Run `kubectl uncordon` on them: a cordoned node takes no new pods, for every lab.")
+    pod = _get(ctx.clients.core.read_namespaced_pod, "while-cordoned", ctx.namespace)
+    workers = _workers(ctx)
+    return _score([
+        (pod is not None and pod.spec.node_name == a["while-cordoned-node"],
+         f"pod 'while-cordoned' is on {pod.spec.node_name if pod else None}, "
+         f"not on {a['while-cordoned-node']!r} as recorded",
+         "Create pod 'while-cordoned' while the node is cordoned and record its spec.nodeName."),
+        (a["cordoned-node"] in workers and a["cordoned-node"] != a["while-cordoned-node"],
+         f"the cordoned node {a['cordoned-node']!r} is not a worker other than the pod's node",
+         "Cordon a worker (not the control plane) and record its name."),
+    ], f"{a['cordoned-node']} was cordoned, so 'while-cordoned' went to {a['while-cordoned-node']}; "
+       "no node is left cordoned.")
+
+
+# ---- the node ----------------------------------------------------------------------------------------------
+
+@SUITE.check(id="node-containers", title="The node: containerd's container of pod 'pinned'", points=1,
+             hint="docker exec <cluster>-worker2 crictl ps --label io.kubernetes.pod.name=pinned")
+def node_containers(ctx):
+    answer = _answers(ctx, "pinned-container-id")["pinned-container-id"]
+    if answer is None:
+        return _missing("pinned-container-id")
+    pod = _get(ctx.clients.core.read_namespaced_pod, "pinned", ctx.namespace)
+    ids = [s.container_id.split("://")[-1] for s in (pod.status.container_statuses or []) if s.container_id] \
+        if pod else []
+    if not ids:
+        return fail("Pod 'pinned' has no running container.", "Create pod 'pinned' first.")
+    if len(answer) >= 12 and any(i.startswith(answer) for i in ids):
+        return ok(f"crictl on {pod.spec.node_name} shows container {answer[:13]} of pod 'pinned'.")
+    if answer in (pod.metadata.uid or ""):
+        return fail("You recorded the pod's uid.", "Record the CONTAINER id crictl prints, not the POD id.")
+    return fail(f"{answer!r} is not the id of pod 'pinned''s container (which starts {ids[0][:13]}).",
+                "Run crictl on the node where 'pinned' runs; `crictl ps` without --label shows everything.")
