@@ -22,7 +22,8 @@ from typing import Any, Callable, Iterable
 import ipywidgets as w
 
 from .diagrams.collect import clients_of
-from .diagrams.model import Pod, pod_from
+from .diagrams.model import Pod
+from .diagrams.parse import pod_from
 from .diagrams.render import COLORS, natural
 
 RENDER_INTERVAL = 0.3  # seconds: events come in bursts (a rollout is dozens); redraw at most this often

@@ -14,40 +14,40 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
-from . import model
+from . import model, parse
 
 PARTS = frozenset({"nodes", "pods", "workloads", "services", "storage"})
 
 # part -> [(snapshot field, parser, api attribute, namespaced list method, cluster-wide list method)]
 _CALLS: dict[str, list[tuple[str, Callable, str, str | None, str]]] = {
-    "nodes": [("nodes", model.node_from, "core", None, "list_node")],
-    "pods": [("pods", model.pod_from, "core", "list_namespaced_pod", "list_pod_for_all_namespaces")],
+    "nodes": [("nodes", parse.node_from, "core", None, "list_node")],
+    "pods": [("pods", parse.pod_from, "core", "list_namespaced_pod", "list_pod_for_all_namespaces")],
     "workloads": [
-        ("workloads", lambda o: model.workload_from(o, "Deployment"), "apps",
+        ("workloads", lambda o: parse.workload_from(o, "Deployment"), "apps",
          "list_namespaced_deployment", "list_deployment_for_all_namespaces"),
-        ("workloads", lambda o: model.workload_from(o, "ReplicaSet"), "apps",
+        ("workloads", lambda o: parse.workload_from(o, "ReplicaSet"), "apps",
          "list_namespaced_replica_set", "list_replica_set_for_all_namespaces"),
-        ("workloads", lambda o: model.workload_from(o, "StatefulSet"), "apps",
+        ("workloads", lambda o: parse.workload_from(o, "StatefulSet"), "apps",
          "list_namespaced_stateful_set", "list_stateful_set_for_all_namespaces"),
-        ("workloads", lambda o: model.workload_from(o, "DaemonSet"), "apps",
+        ("workloads", lambda o: parse.workload_from(o, "DaemonSet"), "apps",
          "list_namespaced_daemon_set", "list_daemon_set_for_all_namespaces"),
-        ("workloads", lambda o: model.workload_from(o, "Job"), "batch",
+        ("workloads", lambda o: parse.workload_from(o, "Job"), "batch",
          "list_namespaced_job", "list_job_for_all_namespaces"),
-        ("workloads", lambda o: model.workload_from(o, "CronJob"), "batch",
+        ("workloads", lambda o: parse.workload_from(o, "CronJob"), "batch",
          "list_namespaced_cron_job", "list_cron_job_for_all_namespaces"),
     ],
     "services": [
-        ("services", model.service_from, "core", "list_namespaced_service", "list_service_for_all_namespaces"),
-        ("endpoint_slices", model.endpoint_slice_from, "discovery",
+        ("services", parse.service_from, "core", "list_namespaced_service", "list_service_for_all_namespaces"),
+        ("endpoint_slices", parse.endpoint_slice_from, "discovery",
          "list_namespaced_endpoint_slice", "list_endpoint_slice_for_all_namespaces"),
-        ("ingresses", model.ingress_from, "networking",
+        ("ingresses", parse.ingress_from, "networking",
          "list_namespaced_ingress", "list_ingress_for_all_namespaces"),
     ],
     "storage": [
-        ("claims", model.claim_from, "core",
+        ("claims", parse.claim_from, "core",
          "list_namespaced_persistent_volume_claim", "list_persistent_volume_claim_for_all_namespaces"),
-        ("volumes", model.volume_from, "core", None, "list_persistent_volume"),
-        ("storage_classes", model.storage_class_from, "storage", None, "list_storage_class"),
+        ("volumes", parse.volume_from, "core", None, "list_persistent_volume"),
+        ("storage_classes", parse.storage_class_from, "storage", None, "list_storage_class"),
     ],
 }
 

@@ -1,9 +1,8 @@
 """A snapshot of the cluster as plain dataclasses: what the diagrams draw.
 
-The parsers (`pod_from`, `service_from`, ...) take one API object, either a dict shaped like the API's JSON
-(camelCase keys, as `kubectl get -o json` or YAML gives) or a `kubernetes` client model, and keep only what
-a diagram shows. Rendering never talks to the cluster: it is a pure function of a `Snapshot`, so it can be
-tested on snapshots built from real API objects.
+`parse.py` turns API objects (dicts or client models) into these, keeping only what a diagram shows. Rendering
+never talks to the cluster: it is a pure function of a `Snapshot`, so it can be tested on snapshots built from
+real API objects.
 
     >>> snap = Snapshot.from_objects([{"kind": "Pod", "metadata": {"name": "web", "namespace": "demo"},
     ...                                "status": {"phase": "Running"}}])
@@ -18,8 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 CONTROL_PLANE_COMPONENTS = ("kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager")
-REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
-DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
 
 @dataclass(frozen=True)
@@ -248,111 +245,20 @@ class Snapshot:
     @classmethod
     def from_objects(cls, objects: Iterable[Any], *, namespace: str | None = None, **kw: Any) -> "Snapshot":
         """Build a snapshot from API objects of any supported kind (dicts with `kind`, or client models)."""
-        buckets: dict[str, list] = {name: [] for name in _BUCKETS.values()}
+        from .parse import BUCKETS, PARSERS, as_dict, model_kind
+
+        buckets: dict[str, list] = {name: [] for name in BUCKETS.values()}
         for obj in objects:
             data = as_dict(obj)
-            kind = data.get("kind") or _model_kind(obj)
-            if kind not in _PARSERS:
-                raise ValueError(f"no diagram support for kind {kind!r}; supported: {sorted(_PARSERS)}")
-            buckets[_BUCKETS[kind]].append(_PARSERS[kind](data))
+            kind = data.get("kind") or model_kind(obj)
+            if kind not in PARSERS:
+                raise ValueError(f"no diagram support for kind {kind!r}; supported: {sorted(PARSERS)}")
+            buckets[BUCKETS[kind]].append(PARSERS[kind](data))
         return cls(namespace=namespace, **{k: tuple(v) for k, v in buckets.items()}, **kw)
 
     def in_namespace(self, items: Iterable[Any], namespace: str | None = None) -> list:
         ns = namespace if namespace is not None else self.namespace
         return [i for i in items if ns is None or getattr(i, "namespace", ns) == ns]
-
-
-# ---------------------------------------------------------------------------------------------- parsers
-
-
-def as_dict(obj: Any) -> dict:
-    """An API object as a camelCase dict, whether it came as a dict or as a kubernetes client model."""
-    if isinstance(obj, Mapping):
-        return dict(obj)
-    from kubernetes.client import ApiClient  # only for models; dicts need no client
-
-    return ApiClient().sanitize_for_serialization(obj)
-
-
-def _model_kind(obj: Any) -> str:
-    name = type(obj).__name__  # V1Pod -> Pod, V1PersistentVolumeClaim -> PersistentVolumeClaim
-    return name[2:] if name[:1] == "V" and name[1:2].isdigit() else name
-
-
-def _meta(obj: Mapping) -> Mapping:
-    return obj.get("metadata") or {}
-
-
-def _labels(obj: Mapping) -> dict[str, str]:
-    return dict(_meta(obj).get("labels") or {})
-
-
-def _controller(obj: Mapping) -> Ref | None:
-    refs = _meta(obj).get("ownerReferences") or []
-    chosen = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
-    return Ref(chosen.get("kind", ""), chosen.get("name", ""), chosen.get("uid", "")) if chosen else None
-
-
-def _images(spec: Mapping) -> tuple[str, ...]:
-    return tuple(c.get("image", "") for c in spec.get("containers") or [])
-
-
-def node_from(obj: Any) -> Node:
-    obj = as_dict(obj)
-    labels, spec, status = _labels(obj), obj.get("spec") or {}, obj.get("status") or {}
-    roles = tuple(sorted(k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/")))
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
-    info = status.get("nodeInfo") or {}
-    ip = next((a.get("address", "") for a in status.get("addresses") or [] if a.get("type") == "InternalIP"), "")
-    taints = tuple(f"{t.get('key')}:{t.get('effect')}" for t in spec.get("taints") or [])
-    return Node(
-        name=_meta(obj).get("name", ""), roles=roles, ready=ready, kubelet_version=info.get("kubeletVersion", ""),
-        runtime=info.get("containerRuntimeVersion", ""), internal_ip=ip, pod_cidr=spec.get("podCIDR", ""),
-        unschedulable=bool(spec.get("unschedulable")), taints=taints,
-    )
-
-
-def _volume(v: Mapping) -> Volume:
-    name = v.get("name", "")
-    for kind, value in v.items():
-        if kind == "name" or not isinstance(value, Mapping):
-            continue
-        source = (value.get("claimName") or value.get("name") or value.get("secretName") or value.get("path")
-                  or value.get("medium") or "")
-        return Volume(name, kind, source)
-    return Volume(name, "unknown")
-
-
-def pod_status(obj: Mapping) -> str:
-    """The STATUS kubectl prints for a pod: Running, Pending, ContainerCreating, CrashLoopBackOff, Completed ..."""
-    meta, status = _meta(obj), obj.get("status") or {}
-    if meta.get("deletionTimestamp"):
-        return "Terminating"
-    reason = status.get("reason") or status.get("phase") or "Unknown"
-    inits = status.get("initContainerStatuses") or []
-    for i, cs in enumerate(inits):
-        state = cs.get("state") or {}
-        if "terminated" in state and state["terminated"].get("exitCode", 0) == 0:
-            continue
-        if "terminated" in state:
-            return "Init:" + (state["terminated"].get("reason") or "Error")
-        if "waiting" in state and state["waiting"].get("reason") not in (None, "PodInitializing"):
-            return "Init:" + state["waiting"]["reason"]
-        return f"Init:{i}/{len(inits)}"
-    running_ready = False
-    for cs in reversed(status.get("containerStatuses") or []):
-        state = cs.get("state") or {}
-        if "waiting" in state and state["waiting"].get("reason"):
-            reason = state["waiting"]["reason"]
-        elif "terminated" in state:
-            reason = state["terminated"].get("reason") or f"ExitCode:{state['terminated'].get('exitCode')}"
-        elif "running" in state and cs.get("ready"):
-            running_ready = True
-    if reason == "Completed" and running_ready:
-        reason = "Running"
-    if reason == "Pending" and any(c.get("reason") == "Unschedulable" for c in status.get("conditions") or []):
-        reason = "Unschedulable"
-    return reason
 
 
 def health(status: str, ready: bool) -> str:
@@ -364,176 +270,3 @@ def health(status: str, ready: bool) -> str:
     if status in ("Pending", "ContainerCreating", "PodInitializing", "Terminating") or status.startswith("Init:"):
         return "bad" if status.startswith("Init:") and not status[5:6].isdigit() else "progress"
     return "bad"
-
-
-def pod_from(obj: Any) -> Pod:
-    obj = as_dict(obj)
-    meta, spec, status = _meta(obj), obj.get("spec") or {}, obj.get("status") or {}
-    statuses = status.get("containerStatuses") or []
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
-    return Pod(
-        name=meta.get("name", ""), namespace=meta.get("namespace", ""), uid=meta.get("uid", ""),
-        node=spec.get("nodeName", ""), phase=status.get("phase", "Unknown"), status=pod_status(obj), ready=ready,
-        ready_count=sum(1 for c in statuses if c.get("ready")), container_count=len(spec.get("containers") or []),
-        restarts=sum(int(c.get("restartCount") or 0) for c in statuses), ip=status.get("podIP", ""),
-        labels=_labels(obj), images=_images(spec), owner=_controller(obj),
-        volumes=tuple(_volume(v) for v in spec.get("volumes") or [] if not _is_token_volume(v)),
-        created=meta.get("creationTimestamp", "") or "",
-    )
-
-
-def _is_token_volume(v: Mapping) -> bool:
-    # The projected service-account token every pod gets: noise in a storage diagram.
-    return str(v.get("name", "")).startswith("kube-api-access-")
-
-
-def workload_from(obj: Any, kind: str | None = None) -> Workload:
-    obj = as_dict(obj)
-    kind = kind or obj.get("kind", "")
-    meta, spec, status = _meta(obj), obj.get("spec") or {}, obj.get("status") or {}
-    annotations = meta.get("annotations") or {}
-    template = (spec.get("jobTemplate") or {}).get("spec", {}).get("template") if kind == "CronJob" \
-        else spec.get("template")
-    desired = ready = None
-    revision = annotations.get(REVISION_ANNOTATION, "")
-    summary = ""
-    if kind in ("Deployment", "ReplicaSet", "StatefulSet"):
-        desired, ready = spec.get("replicas", 1), status.get("readyReplicas", 0)
-        if kind == "StatefulSet":
-            revision = (status.get("updateRevision") or "").rsplit("-", 1)[-1]
-    elif kind == "DaemonSet":
-        desired, ready = status.get("desiredNumberScheduled", 0), status.get("numberReady", 0)
-        revision = str(meta.get("generation", ""))
-    elif kind == "Job":
-        desired, ready = spec.get("completions", 1), status.get("succeeded", 0)
-        summary = f"{ready}/{desired} succeeded" + (f", {status['failed']} failed" if status.get("failed") else "")
-    elif kind == "CronJob":
-        summary = f"schedule {spec.get('schedule', '?')}" + (" (suspended)" if spec.get("suspend") else "")
-    return Workload(
-        kind=kind, name=meta.get("name", ""), namespace=meta.get("namespace", ""), uid=meta.get("uid", ""),
-        owner=_controller(obj), desired=desired, ready=ready, revision=revision,
-        images=_images((template or {}).get("spec") or {}), labels=_labels(obj),
-        selector=dict((spec.get("selector") or {}).get("matchLabels") or {}), summary=summary,
-        created=meta.get("creationTimestamp", "") or "",
-    )
-
-
-def service_from(obj: Any) -> Service:
-    obj = as_dict(obj)
-    meta, spec = _meta(obj), obj.get("spec") or {}
-    ports = tuple(
-        ServicePort(port=p.get("port", 0), target_port=str(p.get("targetPort", p.get("port", ""))),
-                    protocol=p.get("protocol", "TCP"), name=p.get("name", "") or "", node_port=p.get("nodePort"))
-        for p in spec.get("ports") or []
-    )
-    return Service(
-        name=meta.get("name", ""), namespace=meta.get("namespace", ""), type=spec.get("type", "ClusterIP"),
-        cluster_ip=spec.get("clusterIP", "") or "", ports=ports, selector=dict(spec.get("selector") or {}),
-        external_name=spec.get("externalName", "") or "", labels=_labels(obj),
-    )
-
-
-def endpoint_slice_from(obj: Any) -> EndpointSlice:
-    obj = as_dict(obj)
-    meta = _meta(obj)
-    endpoints = []
-    for ep in obj.get("endpoints") or []:
-        cond = ep.get("conditions") or {}
-        target = ep.get("targetRef") or {}
-        ready = cond.get("ready") is not False  # the API says: nil means ready
-        endpoints.append(Endpoint(
-            addresses=tuple(ep.get("addresses") or ()), ready=ready,
-            serving=cond.get("serving", ready) is not False, terminating=bool(cond.get("terminating")),
-            node=ep.get("nodeName", "") or "", pod=target.get("name", "") if target.get("kind") == "Pod" else "",
-        ))
-    return EndpointSlice(
-        name=meta.get("name", ""), namespace=meta.get("namespace", ""),
-        service=_labels(obj).get("kubernetes.io/service-name", ""), address_type=obj.get("addressType", "IPv4"),
-        ports=tuple(EndpointPort(p.get("port"), p.get("protocol", "TCP"), p.get("name", "") or "")
-                    for p in obj.get("ports") or []),
-        endpoints=tuple(endpoints),
-    )
-
-
-def ingress_from(obj: Any) -> Ingress:
-    obj = as_dict(obj)
-    meta, spec, status = _meta(obj), obj.get("spec") or {}, obj.get("status") or {}
-
-    def backend(b: Mapping) -> tuple[str, str]:
-        svc = (b or {}).get("service") or {}
-        port = svc.get("port") or {}
-        return svc.get("name", ""), str(port.get("number") or port.get("name") or "")
-
-    paths = []
-    if spec.get("defaultBackend"):
-        paths.append(IngressPath("*", "(default)", *backend(spec["defaultBackend"])))
-    for rule in spec.get("rules") or []:
-        for p in (rule.get("http") or {}).get("paths") or []:
-            paths.append(IngressPath(rule.get("host") or "*", p.get("path") or "/", *backend(p.get("backend"))))
-    lb = (status.get("loadBalancer") or {}).get("ingress") or []
-    return Ingress(
-        name=meta.get("name", ""), namespace=meta.get("namespace", ""), class_name=spec.get("ingressClassName") or "",
-        paths=tuple(paths), addresses=tuple(i.get("ip") or i.get("hostname") or "" for i in lb), labels=_labels(obj),
-    )
-
-
-def claim_from(obj: Any) -> Claim:
-    obj = as_dict(obj)
-    meta, spec, status = _meta(obj), obj.get("spec") or {}, obj.get("status") or {}
-    return Claim(
-        name=meta.get("name", ""), namespace=meta.get("namespace", ""), phase=status.get("phase", "Pending"),
-        volume=spec.get("volumeName", "") or "", storage_class=spec.get("storageClassName", "") or "",
-        request=str(((spec.get("resources") or {}).get("requests") or {}).get("storage", "")),
-        capacity=str((status.get("capacity") or {}).get("storage", "")),
-        access_modes=tuple(spec.get("accessModes") or ()), labels=_labels(obj),
-    )
-
-
-def volume_from(obj: Any) -> PersistentVolume:
-    obj = as_dict(obj)
-    meta, spec, status = _meta(obj), obj.get("spec") or {}, obj.get("status") or {}
-    ref = spec.get("claimRef")
-    source = ""
-    for kind in ("hostPath", "local", "nfs", "csi"):
-        if spec.get(kind):
-            detail = spec[kind].get("path") or spec[kind].get("driver") or spec[kind].get("server") or ""
-            source = f"{kind} {detail}".strip()
-            break
-    node = ""
-    for term in ((spec.get("nodeAffinity") or {}).get("required") or {}).get("nodeSelectorTerms") or []:
-        for expr in term.get("matchExpressions") or []:
-            if expr.get("key") == "kubernetes.io/hostname" and expr.get("values"):
-                node = expr["values"][0]
-    return PersistentVolume(
-        name=meta.get("name", ""), phase=status.get("phase", "Available"),
-        capacity=str((spec.get("capacity") or {}).get("storage", "")),
-        storage_class=spec.get("storageClassName", "") or "",
-        claim=(ref.get("namespace", ""), ref.get("name", "")) if ref else None,
-        reclaim_policy=spec.get("persistentVolumeReclaimPolicy", "") or "", source=source, node=node,
-        access_modes=tuple(spec.get("accessModes") or ()),
-    )
-
-
-def storage_class_from(obj: Any) -> StorageClass:
-    obj = as_dict(obj)
-    meta = _meta(obj)
-    return StorageClass(
-        name=meta.get("name", ""), provisioner=obj.get("provisioner", ""),
-        binding_mode=obj.get("volumeBindingMode", "Immediate") or "Immediate",
-        reclaim_policy=obj.get("reclaimPolicy", "Delete") or "Delete",
-        default=(meta.get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true",
-    )
-
-
-WORKLOAD_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob")
-_PARSERS = {
-    "Node": node_from, "Pod": pod_from, "Service": service_from, "EndpointSlice": endpoint_slice_from,
-    "Ingress": ingress_from, "PersistentVolumeClaim": claim_from, "PersistentVolume": volume_from,
-    "StorageClass": storage_class_from,
-    **{k: (lambda obj, _k=k: workload_from(obj, _k)) for k in WORKLOAD_KINDS},
-}
-_BUCKETS = {
-    "Node": "nodes", "Pod": "pods", "Service": "services", "EndpointSlice": "endpoint_slices",
-    "Ingress": "ingresses", "PersistentVolumeClaim": "claims", "PersistentVolume": "volumes",
-    "StorageClass": "storage_classes", **{k: "workloads" for k in WORKLOAD_KINDS},
-}
