@@ -1,0 +1,93 @@
+# Two commands on a fresh machine: `make lab` (the workbook, cluster ready) and `make test` (every test).
+# Everything else here is a step of those two, runnable on its own.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+CLUSTER ?= kindlab
+CONFIG ?= clusters/kind-3node.yaml
+# RECREATE=1 deletes and recreates an existing cluster (needed when it is unhealthy).
+RECREATE ?=
+PYTEST_ARGS ?=
+LAB_PORT ?= 8888
+
+# conda users: `conda env create -f environment.yml && conda activate kindlab`, then the same commands.
+ifeq ($(CONDA_DEFAULT_ENV),kindlab)
+  PY := python
+  BIN := $(CONDA_PREFIX)/bin
+else
+  PY := $(CURDIR)/.venv/bin/python
+  BIN := $(CURDIR)/.venv/bin
+endif
+export PATH := $(BIN):$(PATH)
+KINDLAB_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kindlab
+export KINDLAB_CACHE
+
+.PHONY: help setup tools engine images cluster cluster-down lab test test-unit check-notebooks grade bench edition
+
+help:
+	@echo "make lab     - set up, create the cluster, open JupyterLab on the workbook"
+	@echo "make test    - set up, create the cluster, run every test against it"
+	@echo "make images  - build the node image and lab images from source (air-gapped)"
+	@echo "make cluster [CONFIG=clusters/kind-1node.yaml] [RECREATE=1]"
+	@echo "make grade NOTEBOOK=path.ipynb LAB=01"
+
+# Python environment (venv unless the kindlab conda env is active); re-run when pyproject.toml changes.
+$(CURDIR)/.venv/.setup-done: pyproject.toml
+	@[ -x .venv/bin/python ] || python3 -m venv .venv
+	.venv/bin/python -m pip install -q --upgrade pip
+	.venv/bin/python -m pip install -q -e '.[dev]'
+	.venv/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+
+ifeq ($(CONDA_DEFAULT_ENV),kindlab)
+setup: tools
+	$(PY) -m pip install -q -e '.[dev]' --no-deps
+else
+setup: $(CURDIR)/.venv/.setup-done tools
+endif
+
+# kind and kubectl: from PATH (conda-forge) when present, else built from their Go modules and linked into BIN.
+tools:
+	@bash clusters/build/tools.sh "$(BIN)"
+
+# The Docker engine (installed and started where we are root on Debian; privileged containers made to work).
+engine:
+	@bash clusters/docker/engine.sh
+
+# The air-gapped build: every binary from Go modules, every image from them and Debian packages.
+images: engine
+	@bash clusters/build/kubernetes.sh
+	@bash clusters/build/components.sh
+	@bash clusters/build/debian-base.sh
+	@bash clusters/build/node-image.sh
+
+# Create the cluster, or reuse it when healthy. Builds images only when no usable node image exists.
+cluster: setup engine
+	@$(PY) -m labsupport.cluster image --name $(CLUSTER) >/dev/null 2>&1 || $(MAKE) --no-print-directory images
+	@$(PY) -m labsupport.cluster up --name $(CLUSTER) --config $(CONFIG) $(if $(RECREATE),--recreate)
+
+cluster-down:
+	@$(PY) -m labsupport.cluster down --name $(CLUSTER)
+
+lab: cluster
+	@echo "Opening the workbook: the URL to open is printed below (with its token)."
+	$(PY) -m jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) --notebook-dir=$(CURDIR) labs/
+
+# Notebooks: learner editions generated from the answer keys, nothing committed with outputs.
+check-notebooks: setup
+	$(PY) -m labsupport edition --check
+
+edition: setup
+	$(PY) -m labsupport edition
+
+test-unit: setup
+	$(PY) -m pytest -m "not cluster" $(PYTEST_ARGS)
+
+test: cluster check-notebooks
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+grade: setup
+	$(PY) -m labsupport grade $(NOTEBOOK) --lab $(LAB) --out reports/grade-$(LAB)
+
+bench: cluster
+	$(PY) benchmarks/cluster_create.py

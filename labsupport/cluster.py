@@ -1,0 +1,219 @@
+"""The lab cluster's life cycle with kind: find it, check its health, create or reuse it, delete it.
+
+The cluster's identity lives in kind's node containers (their labels), never in a side file: "is it there" is
+`kind get clusters`, "is it healthy" is asking its API server. The node image is chosen, in order: an explicit
+image; the image built offline by clusters/build (tagged with a key of every input); the published
+kindest/node image when a registry can be resolved; else the offline build is required.
+
+>>> ensure_cluster(ClusterSpec.default())      # doctest: +SKIP   (creates or reuses `kindlab`)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from labsupport.config import DEFAULT_CLUSTER, context_name
+from labsupport.errors import ClusterUnavailable, PreflightError
+from labsupport.preflight import require, run_preflight
+
+REPO = Path(__file__).resolve().parent.parent
+CLUSTERS = REPO / "clusters"
+# The published image kind v0.30.0 pairs with Kubernetes v1.34.0 (kind's own default).
+PUBLISHED_IMAGE = "kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a"
+REGISTRY_HOST = "registry-1.docker.io"
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    name: str = DEFAULT_CLUSTER
+    config: Path = CLUSTERS / "kind-3node.yaml"
+    image: str | None = None
+    wait_seconds: int = 180
+
+    @classmethod
+    def default(cls, **overrides) -> "ClusterSpec":
+        return cls(**overrides)
+
+    @property
+    def nodes(self) -> int:
+        text = self.config.read_text()
+        return max(1, text.count("- role:"))
+
+
+@dataclass(frozen=True)
+class ClusterStatus:
+    name: str
+    exists: bool
+    healthy: bool
+    nodes: dict[str, str] = field(default_factory=dict)  # node name -> Ready condition status
+    detail: str = ""
+
+
+def _kind() -> str:
+    path = shutil.which("kind")
+    if not path:
+        raise PreflightError("the kind CLI is not on PATH", hint="Run `make setup` (links kind into .venv/bin).")
+    return path
+
+
+def _run(cmd: list[str], *, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def offline_image_tag() -> str:
+    """The tag the offline build gives the node image (a key of every build input)."""
+    out = _run(["bash", str(CLUSTERS / "build" / "node-image.sh"), "--print-tag"])
+    if out.returncode != 0:
+        raise PreflightError(f"cannot compute the offline node image tag: {out.stderr.strip()}")
+    return out.stdout.strip()
+
+
+def _image_present(image: str) -> bool:
+    return _run(["docker", "image", "inspect", image]).returncode == 0
+
+
+def _registry_resolves() -> bool:
+    """A name lookup only (no traffic to the registry): air-gapped machines cannot resolve it."""
+    try:
+        socket.getaddrinfo(REGISTRY_HOST, 443)
+        return True
+    except OSError:
+        return False
+
+
+def choose_image(spec: ClusterSpec) -> str:
+    """The node image to use, or a PreflightError saying how to get one."""
+    if spec.image:
+        return spec.image
+    if env := os.environ.get("KINDLAB_NODE_IMAGE"):
+        return env
+    offline = offline_image_tag()
+    if _image_present(offline):
+        return offline
+    if _image_present(PUBLISHED_IMAGE.split("@")[0]) or _registry_resolves():
+        return PUBLISHED_IMAGE
+    raise PreflightError(f"no node image: {offline} is not built and no registry answers here",
+                         hint="Build it from source with `make images` (air-gapped build, see README).")
+
+
+def cluster_exists(name: str) -> bool:
+    out = _run([_kind(), "get", "clusters"])
+    return name in out.stdout.split()
+
+
+def status(name: str = DEFAULT_CLUSTER, *, kubeconfig: str | None = None) -> ClusterStatus:
+    """Exists? All node containers running, API answering, every node Ready?"""
+    if not cluster_exists(name):
+        return ClusterStatus(name, exists=False, healthy=False, detail="no such kind cluster")
+    nodes = _run([_kind(), "get", "nodes", "--name", name]).stdout.split()
+    stopped = [n for n in nodes
+               if _run(["docker", "inspect", "-f", "{{.State.Running}}", n]).stdout.strip() != "true"]
+    if stopped:
+        return ClusterStatus(name, True, False, detail=f"node containers not running: {', '.join(stopped)}")
+    cmd = ["kubectl", "--context", context_name(name), "get", "nodes", "--request-timeout=10s",
+           "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=='Ready')].status} {end}"]
+    if kubeconfig:
+        cmd[1:1] = ["--kubeconfig", kubeconfig]
+    out = _run(cmd, timeout=30)
+    if out.returncode != 0:
+        return ClusterStatus(name, True, False, detail=f"API server does not answer: {out.stderr.strip()[:300]}")
+    ready = dict(item.split("=", 1) for item in out.stdout.split())
+    healthy = bool(ready) and len(ready) == len(nodes) and all(v == "True" for v in ready.values())
+    return ClusterStatus(name, True, healthy, ready,
+                         detail="" if healthy else f"nodes not all Ready: {ready or 'none registered'}")
+
+
+def delete(name: str = DEFAULT_CLUSTER) -> None:
+    out = _run([_kind(), "delete", "cluster", "--name", name], timeout=180)
+    if out.returncode != 0:
+        raise ClusterUnavailable(f"deleting cluster {name} failed: {out.stderr.strip()}",
+                                 hint=f"Remove its containers by hand: docker rm -f $(docker ps -aq --filter label=io.x-k8s.kind.cluster={name})")
+
+
+def create(spec: ClusterSpec, image: str, *, log=sys.stderr) -> float:
+    """`kind create cluster`, its progress shown as it goes; returns seconds taken. kind cleans up on failure."""
+    cmd = [_kind(), "create", "cluster", "--name", spec.name, "--config", str(spec.config),
+           "--image", image, "--wait", f"{spec.wait_seconds}s"]
+    print(f"[kindlab] {' '.join(cmd)}", file=log, flush=True)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, stdout=log, stderr=log, timeout=spec.wait_seconds + 300)
+    if proc.returncode != 0:
+        raise ClusterUnavailable(f"kind could not create cluster {spec.name} with image {image}",
+                                 hint="Read kind's output above; rerun with `kind create cluster --retain ...` "
+                                      "to keep the failed nodes for `kind export logs`.")
+    return time.monotonic() - start
+
+
+def ensure_cluster(spec: ClusterSpec, *, recreate: bool = False, log=sys.stderr) -> ClusterStatus:
+    """Reuse a healthy cluster; create a missing one; an unhealthy one only with ``recreate``."""
+    require(run_preflight(nodes=spec.nodes))
+    current = status(spec.name)
+    if current.healthy and not recreate:
+        print(f"[kindlab] cluster {spec.name} is healthy: reusing it ({len(current.nodes)} nodes Ready)",
+              file=log, flush=True)
+        return current
+    if current.exists:
+        if not recreate:
+            raise ClusterUnavailable(
+                f"cluster {spec.name} exists but is unhealthy: {current.detail}",
+                hint=f"Recreate it with `make cluster RECREATE=1`, or delete it with `kind delete cluster --name {spec.name}`.")
+        print(f"[kindlab] deleting cluster {spec.name} ({current.detail or 'recreate requested'})", file=log, flush=True)
+        delete(spec.name)
+    image = choose_image(spec)
+    seconds = create(spec, image, log=log)
+    print(f"[kindlab] cluster {spec.name} created in {seconds:.0f}s from {image}", file=log, flush=True)
+    final = status(spec.name)
+    if not final.healthy:
+        raise ClusterUnavailable(f"cluster {spec.name} was created but is not healthy: {final.detail}",
+                                 hint=f"Inspect with `kubectl --context {context_name(spec.name)} get nodes,pods -A`.")
+    return final
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m labsupport.cluster", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    up = sub.add_parser("up", help="create the lab cluster, or reuse it when healthy")
+    up.add_argument("--config", type=Path, default=CLUSTERS / "kind-3node.yaml")
+    up.add_argument("--image", default=None)
+    up.add_argument("--recreate", action="store_true", help="delete and recreate an existing cluster")
+    for name in ("down", "status"):
+        sub.add_parser(name)
+    pre = sub.add_parser("preflight")
+    pre.add_argument("--nodes", type=int, default=3)
+    sub.add_parser("image", help="print the node image that `up` would use")
+    for p in sub.choices.values():
+        p.add_argument("--name", default=DEFAULT_CLUSTER)
+    args = parser.parse_args(argv)
+    try:
+        if args.cmd == "up":
+            ensure_cluster(ClusterSpec(args.name, args.config.resolve(), args.image), recreate=args.recreate)
+        elif args.cmd == "down":
+            delete(args.name)
+        elif args.cmd == "status":
+            st = status(args.name)
+            print(f"{st.name}: {'healthy' if st.healthy else 'unhealthy' if st.exists else 'absent'} {st.detail}")
+            return 0 if st.healthy else 1
+        elif args.cmd == "image":
+            print(choose_image(ClusterSpec(args.name)))
+        elif args.cmd == "preflight":
+            results = run_preflight(nodes=args.nodes)
+            for r in results:
+                print(f"{'ok  ' if r.ok else 'FAIL'} {r.name:8} {r.detail}" + (f"\n      fix: {r.fix}" if r.fix and not r.ok else ""))
+            return 0 if all(r.ok for r in results) else 1
+    except (PreflightError, ClusterUnavailable) as err:
+        print(f"[kindlab] ERROR: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
