@@ -125,7 +125,7 @@ def sidecar_pod(ctx):
         return partial(0.5, f"The writer has no {path} on the shared volume.",
                        "The writer container must write index.html into the directory where it mounts the volume.")
     served = exec_in_pod(ctx.clients, ctx.namespace, "sidecar",
-                         ["wget", "-qO-", "-T", "3", "http://localhost:8080/index.html"], container="writer")
+                         ["timeout", "5", "wget", "-qO-", "http://127.0.0.1:8080/index.html"], container="writer")
     if not served.ok:
         return partial(0.5, f"Nothing serves http://localhost:8080/index.html inside the pod "
                             f"({(served.stderr or 'no answer').strip()}).",
@@ -325,7 +325,8 @@ def one_pod_per_tier(ctx):
             score += 0.25
     if web is not None and db is not None and is_ready(web) and is_ready(db):
         ip = db["status"]["podIP"]
-        answer = exec_in_pod(ctx.clients, ctx.namespace, "stack-web", ["wget", "-qO-", "-T", "3", f"http://{ip}:5432"])
+        answer = exec_in_pod(ctx.clients, ctx.namespace, "stack-web",
+                             ["timeout", "5", "wget", "-qO-", f"http://{ip}:5432"])
         if answer.ok and "rows from the database" in answer.stdout:
             score += 0.25
         else:
