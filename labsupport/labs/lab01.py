@@ -321,25 +321,31 @@ def etcd_key(ctx):
                 "Keys look like /registry/<resource>/<namespace>/<name>, decoded from base64.")
 
 
+def _cni_daemonsets(ctx) -> list[str]:
+    """DaemonSets (any namespace) that install a CNI configuration on every node: the pod network plugin."""
+    return sorted(d.metadata.name for d in ctx.clients.apps.list_daemon_set_for_all_namespaces().items
+                  if any(v.host_path and v.host_path.path.startswith("/etc/cni")
+                         for v in d.spec.template.spec.volumes or []))
+
+
 @SUITE.check(id="pluggable-pieces", title="Extensibility: the runtime, network and storage plugins in use",
-             points=2, hint="`kubectl get nodes -o wide`, `kubectl get daemonsets -n kube-system`, "
-                            "`kubectl get storageclass`.")
+             points=2, hint="`kubectl get nodes -o wide`, `kubectl get daemonsets -A`, `kubectl get storageclass`.")
 def pluggable_pieces(ctx):
     a = _answers(ctx, "runtime", "cni-daemonset", "storage-provisioner")
     if all(v is None for v in a.values()):
         return _missing("runtime", "cni-daemonset", "storage-provisioner")
     runtimes = {n.status.node_info.container_runtime_version.split("://")[0]
                 for n in ctx.clients.core.list_node().items}
-    daemonsets = [d.metadata.name for d in ctx.clients.apps.list_namespaced_daemon_set("kube-system").items]
+    cni = _cni_daemonsets(ctx)
     classes = ctx.clients.storage.list_storage_class().items
     default = [c.provisioner for c in classes if (c.metadata.annotations or {}).get(
         "storageclass.kubernetes.io/is-default-class") == "true"]
     return _score([
         (a["runtime"] in runtimes, f"runtime answer {a['runtime']!r} is not one of {sorted(runtimes)}",
          "Record the runtime's name without its version (the part before ://)."),
-        (a["cni-daemonset"] in daemonsets and a["cni-daemonset"] != "kube-proxy",
-         f"CNI answer {a['cni-daemonset']!r} is not the network plugin's DaemonSet (of {daemonsets})",
-         "kube-proxy implements services, not the pod network; the CNI plugin is the other DaemonSet."),
+        (a["cni-daemonset"] in cni,
+         f"CNI answer {a['cni-daemonset']!r} is not the network plugin's DaemonSet {cni}",
+         "kube-proxy implements services, not the pod network; the CNI plugin's DaemonSet mounts /etc/cni/net.d."),
         (a["storage-provisioner"] in default,
          f"provisioner answer {a['storage-provisioner']!r} is not the default class's {default}",
          "Record the PROVISIONER of the default StorageClass, not the class's name."),
