@@ -219,7 +219,8 @@ def _failed_cell(executed: nbformat.NotebookNode | None, executed_index: int | N
     """
     if executed is None:
         return None
-    cells = executed.cells
+    # papermill also puts an error banner first when a cell raised; its exception's index predates the banner.
+    cells = [c for c in executed.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
     if executed_index is None:
         started = [i for i, c in enumerate(cells) if (c.metadata.get("papermill") or {}).get("start_time")]
         if not started:

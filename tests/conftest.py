@@ -1,0 +1,73 @@
+"""Shared fixtures: one connection to the real cluster per session, one fresh namespace per test.
+
+Tests that need the cluster are marked ``@pytest.mark.cluster``. When the cluster is not reachable they FAIL
+if $CI is set (CI must never pass by skipping) and are skipped with the reason otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+
+import pytest
+
+from labsupport.config import DEFAULT_CLUSTER, TEST_LABEL, context_name
+from labsupport.errors import ClusterUnavailable
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CONTEXT = context_name(DEFAULT_CLUSTER)
+
+
+@pytest.fixture(scope="session")
+def clients():
+    """Clients for context kind-kindlab (the cluster `make cluster` creates)."""
+    from labsupport.kube import connect
+
+    try:
+        return connect(context=CONTEXT)
+    except ClusterUnavailable as exc:
+        reason = f"cluster context {CONTEXT} unreachable: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}\n(CI is set, so cluster tests fail instead of skipping)", pytrace=False)
+        pytest.skip(reason)
+
+
+def _new_namespace(clients, prefix: str) -> str:
+    from labsupport.lab import ensure_namespace
+
+    name = f"{prefix}-{secrets.token_hex(3)}"
+    ensure_namespace(clients, name, {TEST_LABEL: "true"})
+    return name
+
+
+def _delete_namespace(clients, name: str) -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        clients.core.delete_namespace(name)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+
+
+@pytest.fixture
+def namespace(clients, request):
+    """A fresh namespace labelled kindlab.dev/test=true, deleted after the test (found by label if left over)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:30].strip("-")
+    name = _new_namespace(clients, f"test-{slug}")
+    yield name
+    _delete_namespace(clients, name)
+
+
+@pytest.fixture
+def lab_ctx(clients, namespace):
+    """A LabContext on the test's namespace, for calling checks directly: ``lab_ctx("02")``."""
+    from labsupport.context import LabContext
+
+    def make(lab_id: str):
+        return LabContext(lab_id, namespace, DEFAULT_CLUSTER, None, clients)
+
+    return make
