@@ -184,7 +184,13 @@ def _execute(notebook: Path, output: Path, parameters: dict, *, cell_timeout: fl
            "JUPYTER_PATH": os.pathsep.join(p for p in (str(Path(sys.prefix) / "share" / "jupyter"),
                                                        os.environ.get("JUPYTER_PATH")) if p)}
     code = "import sys, labsupport.grade as g; g.child_main(sys.argv[1])"
-    sink = child_output if child_output is not None else subprocess.DEVNULL
+    sink = subprocess.DEVNULL
+    try:
+        if child_output is not None:
+            child_output.fileno()  # a captured stream (pytest, Jupyter) has none: then discard the progress bar
+            sink = child_output
+    except (AttributeError, OSError, ValueError):
+        pass
     try:
         subprocess.run([sys.executable, "-c", code, json.dumps(job)], env=env, stdout=sink, stderr=sink,
                        stdin=subprocess.DEVNULL, timeout=timeout + CHILD_GRACE, check=False)
