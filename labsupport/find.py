@@ -5,7 +5,7 @@ from __future__ import annotations
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import DynamicApiError
 
-from labsupport.kube import Clients, resource_for
+from labsupport.kube import Clients, list_items, resource_for
 
 
 def by_label(clients: Clients, kind: str, namespace: str | None, selector: str | None = None) -> list[dict]:
@@ -15,7 +15,7 @@ def by_label(clients: Clients, kind: str, namespace: str | None, selector: str |
     """
     resource = resource_for(clients, kind)
     ns = namespace if resource.namespaced else None
-    items = clients.dynamic.get(resource, namespace=ns, label_selector=selector).to_dict().get("items") or []
+    items, _ = list_items(clients, resource, namespace=ns, label_selector=selector)
     return sorted(items, key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
 
 

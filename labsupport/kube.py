@@ -229,3 +229,14 @@ def resource_for(clients: Clients, kind: str, api_version: str | None = None):
     except (ResourceNotFoundError, ResourceNotUniqueError) as exc:
         raise LabError(f"Cannot tell which resource {kind!r} is: {exc}",
                        hint="Pass the exact Kind and api_version (see `kubectl api-resources`).") from exc
+
+
+def list_items(clients: Clients, resource, **query) -> tuple[list[dict], str]:
+    """The items of a LIST as dicts, each with its apiVersion and kind (a LIST leaves them out), and the
+    list's resourceVersion (where a watch should start)."""
+    listing = clients.dynamic.get(resource, **query)
+    items = listing.to_dict().get("items") or []
+    for item in items:
+        item.setdefault("apiVersion", resource.group_version)
+        item.setdefault("kind", resource.kind)
+    return items, listing.metadata.resourceVersion

@@ -15,7 +15,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import DynamicApiError
 
 from labsupport.errors import WaitTimeout
-from labsupport.kube import Clients, canonical_kind, resource_for
+from labsupport.kube import Clients, canonical_kind, list_items, resource_for
 
 Condition = Callable[[dict], bool] | str
 EVENT_LIMIT = 5
@@ -115,9 +115,8 @@ def _watch_until(clients: Clients, resource, namespace: str | None, *, name: str
     ns = namespace if resource.namespaced else None
     objs: dict[str, dict] = {}
     while True:
-        listing = clients.dynamic.get(resource, namespace=ns, field_selector=fields, label_selector=selector)
-        objs = {item["metadata"]["name"]: item for item in listing.to_dict().get("items") or []}
-        version = listing.metadata.resourceVersion
+        items, version = list_items(clients, resource, namespace=ns, field_selector=fields, label_selector=selector)
+        objs = {item["metadata"]["name"]: item for item in items}
         if done(objs):
             return objs
         watcher = watch.Watch()
