@@ -36,7 +36,6 @@ from labsupport.kube import connect_config, load_kubeconfig, write_kubeconfig
 from labsupport.lab import ensure_namespace
 from labsupport.labs import suite_for
 
-REPORT_FILES = ("report.json", "junit.xml", "summary.md", "executed.ipynb")
 # Grace for kernel start and shutdown beyond the notebook's own time budget before the child is killed.
 CHILD_GRACE = 120
 
