@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from labsupport import diagrams  # noqa: E402
 from labsupport.config import TEST_LABEL  # noqa: E402
-from labsupport.diagrams import cluster, namespace, ownership, storage, traffic  # noqa: E402
+from labsupport.diagrams.views import cluster, namespace, ownership, storage, traffic  # noqa: E402
 from labsupport.diagrams.collect import collect  # noqa: E402
 
 BUDGET = 2.0

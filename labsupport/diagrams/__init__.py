@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import cluster as _cluster
-from . import namespace as _namespace
-from . import ownership as _ownership
-from . import storage as _storage
-from . import traffic as _traffic
 from .collect import PARTS, clients_of, collect
 from .model import Snapshot
 from .render import Diagram
+from .views import cluster as _cluster
+from .views import namespace as _namespace
+from .views import ownership as _ownership
+from .views import storage as _storage
+from .views import traffic as _traffic
 
 __all__ = ["Diagram", "Snapshot", "cluster", "collect", "namespace_view", "ownership", "snapshot", "storage",
            "traffic"]

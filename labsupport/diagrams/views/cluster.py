@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import render
-from .model import CONTROL_PLANE_COMPONENTS, Node, Pod, Snapshot
-from .render import COLORS, Diagram, esc
+from .. import render
+from ..model import CONTROL_PLANE_COMPONENTS, Node, Pod, Snapshot
+from ..render import COLORS, Diagram, esc
 
 PARTS = {"nodes", "pods"}
 SYSTEM_NAMESPACES = ("kube-system", "local-path-storage", "kube-public", "kube-node-lease")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import render
-from .model import Pod, Snapshot, Workload
-from .render import KIND_COLORS, Diagram
+from .. import render
+from ..model import Pod, Snapshot, Workload
+from ..render import KIND_COLORS, Diagram
 
 PARTS = {"pods", "workloads", "services", "storage"}
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import render
-from .model import Claim, PersistentVolume, Pod, Snapshot, StorageClass
-from .render import COLORS, KIND_COLORS, Diagram
+from .. import render
+from ..model import Claim, PersistentVolume, Pod, Snapshot, StorageClass
+from ..render import COLORS, KIND_COLORS, Diagram
 
 PARTS = {"pods", "storage"}
 PHASE_HEALTH = {"Bound": "ok", "Pending": "progress", "Available": "progress", "Released": "done",
