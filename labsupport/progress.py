@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from typing import IO, Iterator
+from typing import IO, Iterable, Iterator, Sequence
 
 BAR_WIDTH = 24
 LOG_INTERVAL = 10.0  # seconds between lines when stderr is a log file, not a terminal
@@ -141,6 +141,37 @@ def ticking(description: str, timeout: float, *, interval: float = 0.5, **kw) ->
     finally:
         stop.set()
         thread.join(timeout=2)
+
+
+# What `kind create cluster` prints, one line per step: " • Preparing nodes 📦  ..." then " ✓ Preparing nodes 📦".
+KIND_STEPS = ("Ensuring node image", "Preparing nodes", "Writing configuration", "Starting control-plane",
+              "Installing CNI", "Installing StorageClass", "Joining worker nodes", "Waiting")
+
+
+def follow_steps(lines: Iterable[str], p: Progress, steps: Sequence[str] = KIND_STEPS) -> list[str]:
+    """Drive `p` from a tool's output: a line naming a step starts it, a line with ✓ finishes it.
+
+    Returns the lines read, to quote in an error message. Lines naming no step are kept but do not move the bar.
+
+        proc = subprocess.Popen(["kind", "create", "cluster", ...], stderr=subprocess.PIPE, text=True)
+        with progress("Creating cluster kindlab", total=len(KIND_STEPS)) as p:
+            output = follow_steps(proc.stderr, p)
+    """
+    seen: list[str] = []
+    done: set[str] = set()
+    for line in lines:
+        seen.append(line.rstrip("\n"))
+        step = next((s for s in steps if s in line), None)
+        if step is None:
+            continue
+        if "✓" in line and step not in done:
+            done.add(step)
+            p.update(advance=1, message=f"{step} ✓")
+        elif "✗" in line:
+            p.update(message=f"{step} failed")
+        elif step not in done:
+            p.update(message=f"{step} …")
+    return seen
 
 
 class _NullView:

@@ -124,6 +124,31 @@ def test_ticking_fills_with_elapsed_time_over_the_deadline():
     assert "of 10s" in out.getvalue()
 
 
+KIND_OUTPUT = """Creating cluster "kindlab" ...
+ • Ensuring node image (kindest/node:v1.33.1) 🖼  ...
+ ✓ Ensuring node image (kindest/node:v1.33.1) 🖼
+ • Preparing nodes 📦 📦 📦   ...
+ ✓ Preparing nodes 📦 📦 📦
+ • Writing configuration 📜  ...
+ ✓ Writing configuration 📜
+ • Starting control-plane 🕹️  ...
+ ✓ Starting control-plane 🕹️
+ • Installing CNI 🔌  ...
+ ✓ Installing CNI 🔌
+ • Installing StorageClass 💾  ...
+ ✓ Installing StorageClass 💾
+ • Joining worker nodes 🚜  ...
+"""
+
+
+def test_follow_steps_moves_the_bar_with_kinds_output():
+    out = io.StringIO()
+    p = progress.progress("Creating cluster kindlab", total=len(progress.KIND_STEPS), backend="text", stream=out)
+    lines = progress.follow_steps(KIND_OUTPUT.splitlines(keepends=True), p)
+    assert p.value == 6 and p.message == "Joining worker nodes …" and len(lines) == 14
+    assert "6/8 Installing StorageClass ✓" in out.getvalue()
+
+
 def test_widget_progress_builds_a_bar():
     p = progress.progress("Creating cluster", total=4, backend="widget")
     p.step("nodes")
