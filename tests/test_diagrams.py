@@ -193,6 +193,41 @@ def test_unknown_kind_is_refused_with_the_supported_list():
         Snapshot.from_objects([{"kind": "ConfigMap", "metadata": {"name": "x"}}])
 
 
+class _Refusing:
+    """Stands in for Clients: every list call fails the way `error` says."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def __getattr__(self, api):
+        return self
+
+    def __call__(self, *args, **kwargs):
+        raise self.error
+
+
+def test_collect_turns_an_unreachable_cluster_into_a_hint():
+    import urllib3
+
+    from labsupport.diagrams.collect import collect
+    from labsupport.errors import ClusterUnavailable, LabError
+
+    with pytest.raises(ClusterUnavailable, match="Cannot reach the API server") as info:
+        collect(_Refusing(urllib3.exceptions.MaxRetryError(None, "/api", "refused")), parts={"pods"})
+    assert "make cluster" in info.value.hint
+    from kubernetes.client.exceptions import ApiException
+
+    with pytest.raises(LabError, match="list_namespaced_pod answered 404") as info:
+        collect(_Refusing(ApiException(status=404, reason="Not Found")), namespace="nope", parts={"pods"})
+    assert "lab.start" in info.value.hint
+
+
+def test_cluster_from_a_namespaced_snapshot_does_not_claim_the_control_plane_is_gone():
+    snap = Snapshot.from_objects([node("kindlab-control-plane", control_plane=True), pod("a")], namespace="demo")
+    text = parse_svg(diagrams.cluster(snap))[2]
+    assert "not read" in text and "not found" not in text
+
+
 # ---------------------------------------------------------------------------------------------------- views
 
 

@@ -14,6 +14,11 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
+import urllib3
+from kubernetes.client.exceptions import ApiException
+
+from ..errors import ClusterUnavailable, LabError
+from ..kube import CLUSTER_HINT
 from . import model, parse
 
 PARTS = frozenset({"nodes", "pods", "workloads", "services", "storage"})
@@ -77,8 +82,8 @@ def _list(clients: Any, api: str, namespaced: str | None, cluster_wide: str, nam
 def collect(source: Any, *, namespace: str | None = None, parts: Iterable[str] = PARTS) -> model.Snapshot:
     """Read the parts of the cluster a diagram needs. `namespace=None` reads every namespace.
 
-    Cluster-scoped kinds (nodes, PersistentVolumes, StorageClasses) are always read whole. Raises the client's
-    ApiException or urllib3 errors; callers that want a friendly message wrap them.
+    Cluster-scoped kinds (nodes, PersistentVolumes, StorageClasses) are always read whole. Raises
+    ClusterUnavailable when the API server cannot be reached, LabError (with a hint) when it refuses a read.
     """
     clients = clients_of(source)
     parts = set(parts)
@@ -89,6 +94,23 @@ def collect(source: Any, *, namespace: str | None = None, parts: Iterable[str] =
     with ThreadPoolExecutor(max_workers=min(4, len(calls) or 1)) as pool:
         futures = [(c, pool.submit(_list, clients, c[2], c[3], c[4], namespace)) for c in calls]
         fields: dict[str, list] = {}
-        for (field_name, parse, *_), fut in futures:
-            fields.setdefault(field_name, []).extend(parse(item) for item in fut.result())
+        for (field_name, parse_item, _api_name, namespaced, cluster_wide), fut in futures:
+            try:
+                items = fut.result()
+            except ApiException as exc:
+                what = namespaced if namespace is not None and namespaced else cluster_wide
+                raise LabError(f"Reading the cluster for a diagram failed: {what} answered {exc.status} "
+                               f"{exc.reason}.", hint=_hint(exc.status, namespace)) from exc
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise ClusterUnavailable(f"Cannot reach the API server to draw a diagram: {type(exc).__name__}.",
+                                         hint=CLUSTER_HINT) from exc
+            fields.setdefault(field_name, []).extend(parse_item(item) for item in items)
     return model.Snapshot(namespace=namespace, **{k: tuple(v) for k, v in fields.items()})
+
+
+def _hint(status: int | None, namespace: str | None) -> str:
+    if status == 403:
+        return "These credentials may not list this kind; diagrams need read access to pods, workloads and services."
+    if status == 404 and namespace:
+        return f"Does namespace {namespace} exist? Run the lab's setup cell (lab.start) first."
+    return "Check the cluster with `kubectl get nodes`; recreate it with `make cluster` if it is broken."

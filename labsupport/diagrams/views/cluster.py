@@ -21,6 +21,8 @@ SYSTEM_NAMESPACES = ("kube-system", "local-path-storage", "kube-public", "kube-n
 def draw(snap: Snapshot, *, namespace: str | None = None, max_pods_per_node: int = 15) -> Diagram:
     """Draw `snap` (nodes and pods of every namespace). With `namespace`, that namespace's pods are listed
     and other pods are counted per namespace on each node."""
+    # A snapshot read from one namespace has no kube-system pods: say "not read", not "not found".
+    complete = snap.namespace is None
     g = render.new_graph("cluster", "Cluster", _focus(snap, namespace), rankdir="TB")
     g.attr(compound="true", ranksep="0.35")
     by_node: dict[str, list[Pod]] = defaultdict(list)
@@ -39,13 +41,13 @@ def draw(snap: Snapshot, *, namespace: str | None = None, max_pods_per_node: int
     if not any(n.control_plane for n in nodes):  # e.g. a managed cluster: draw the control plane anyway
         with g.subgraph(name="cluster_control_plane") as sub:
             sub.attr(label="control plane", style="rounded,dashed", color="#90a4ae")
-            _control_plane(sub, components, api_id)
+            _control_plane(sub, components, api_id, complete)
     for node in nodes:
         with g.subgraph(name=f"cluster_node_{node.name}") as sub:
             sub.attr(label=_node_title(node), style="rounded,filled", fillcolor="#fafafa",
                      color=COLORS["ok" if node.ready else "bad"][1], fontsize="11", margin="10")
             if node.control_plane:
-                _control_plane(sub, components, api_id)
+                _control_plane(sub, components, api_id, complete)
             kubelet = f"kubelet/{node.name}"
             sub.node(kubelet, render.label("kubelet", node.kubelet_version, node.runtime.replace("://", " ")),
                      fillcolor="#eef2f5", color="#78909c")
@@ -89,7 +91,7 @@ def _node_title(node: Node) -> str:
     return f"{title}\ntaints: {', '.join(node.taints)}" if node.taints else title
 
 
-def _control_plane(sub, components: dict[str, Pod], api_id: str) -> None:
+def _control_plane(sub, components: dict[str, Pod], api_id: str, complete: bool = True) -> None:
     """The four components as boxes; a missing one is drawn red so a broken control plane shows."""
     shapes = {"etcd": "cylinder"}
     notes = {
@@ -100,9 +102,9 @@ def _control_plane(sub, components: dict[str, Pod], api_id: str) -> None:
     }
     for comp in CONTROL_PLANE_COMPONENTS:
         pod = components.get(comp)
-        state = pod.health if pod else "bad"
+        state = pod.health if pod else ("bad" if complete else "unknown")
         fill, border = COLORS[state]
-        status = (pod.status if pod else "not found")
+        status = pod.status if pod else ("not found" if complete else "not read")
         sub.node(f"cp/{comp}", render.label(comp, notes[comp], status if status != "Running" else ""),
                  shape=shapes.get(comp, "box"), fillcolor=fill, color=border, penwidth="1.4")
     sub.edge(api_id, "cp/etcd", label=" read/write", color="#546e7a")
