@@ -158,10 +158,11 @@ def wait_for(clients: Clients, kind: str, name: str, *, namespace: str | None = 
                             done=lambda objs: condition_met(objs.get(name), condition))
     except TimeoutError as exc:
         obj = exc.args[0].get(name) if exc.args else None
-        what = condition if isinstance(condition, str) else getattr(condition, "__name__", "the condition")
+        label = condition if isinstance(condition, str) else getattr(condition, "__name__", "<lambda>")
+        what = "to meet its condition" if label == "<lambda>" else "to be " + label.replace("_", " ")
         where = f"{namespace}/{name}" if resource.namespaced else name
         raise WaitTimeout(
-            _timeout_message(f"{resource.kind} {where} to be {what}", timeout, obj,
+            _timeout_message(f"{resource.kind} {where} {what}", timeout, obj,
                              recent_events(clients, namespace if resource.namespaced else None, resource.kind, name)),
             hint=f"Read the status and events above; `kubectl describe {resource.kind.lower()} {name}"
                  + (f" -n {namespace}`" if resource.namespaced else "`") + " shows more.") from None
