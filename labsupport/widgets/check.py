@@ -1,0 +1,66 @@
+"""The "Check my work" button: runs the lab's checks and shows the report (pass/fail, message, hint) under it."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import time
+from typing import Any, Callable
+
+import ipywidgets as w
+
+from ..diagrams.render import COLORS
+
+
+class CheckButton:
+    """A button that runs the lab's checks and shows the report (a table with hints) under it."""
+
+    def __init__(self, run: Callable[[], Any], *, description: str = "Check my work"):
+        self.run = run
+        self.description = description
+        self.last_report: Any = None
+        self.button = w.Button(description=description, button_style="primary", icon="check",
+                               layout=w.Layout(width="auto"))
+        self.button.add_class("labsupport-check")
+        self.summary = w.HTML()
+        self.output = w.Output()
+        self.button.on_click(self._clicked)
+        self.widget = w.VBox([w.HBox([self.button, self.summary]), self.output])
+
+    def _clicked(self, _button=None) -> None:
+        self.button.disabled, self.button.description = True, "Checking…"
+        self.output.outputs = ()  # clear (clear_output() would also print outside a kernel)
+        started = time.monotonic()
+        try:
+            report = self.run()
+            self.last_report = report
+            self.output.append_display_data(report)
+            verdict = "all required checks pass" if getattr(report, "passed", False) else "not yet"
+            score = f"score {report.score:g}/{report.max_score:g}, " if hasattr(report, "score") else ""
+            self.summary.value = (f"&nbsp;{score}{verdict} <small>(checked at "
+                                  f"{_dt.datetime.now():%H:%M:%S} in {time.monotonic() - started:.1f}s)</small>")
+        except Exception as exc:  # a cluster problem, not a failed check: say what to do
+            hint = getattr(exc, "hint", None)
+            self.summary.value = (f"&nbsp;<span style='color:{COLORS['bad'][1]}'>could not run the checks: "
+                                  f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</span>"
+                                  + (f"<br>&nbsp;{html.escape(hint)}" if hint else ""))
+        finally:
+            self.button.disabled, self.button.description = False, self.description
+
+    def click(self) -> None:
+        """Press the button from code (tests)."""
+        self.button.click()
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def check_button(ctx: Any, *, run: Callable[[], Any] | None = None, description: str = "Check my work"
+                 ) -> CheckButton:
+    """A "Check my work" button for the lab of `ctx` (runs `labsupport.lab.check(ctx)` on each click)."""
+    if run is None:
+        def run():
+            from .. import lab
+
+            return lab.check(ctx)
+    return CheckButton(run, description=description)
