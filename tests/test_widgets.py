@@ -216,3 +216,27 @@ def test_running_the_cell_again_replaces_the_table(clients, namespace):
     finally:
         widgets.stop_all()
     assert not second.running
+
+
+@pytest.mark.cluster
+def test_live_diagram_redraws_when_pods_appear(clients, namespace):
+    from labsupport import manifests
+
+    live = widgets.live_diagram(clients, "ownership", namespace, timeout=90)
+    try:
+        manifests.apply(clients, {
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "drawn"},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "drawn"}}, "template": {
+                "metadata": {"labels": {"app": "drawn"}},
+                "spec": {"terminationGracePeriodSeconds": 0, "containers": [{
+                    "name": "c", "image": "registry.k8s.io/pause:3.10", "imagePullPolicy": "IfNotPresent"}]}}}},
+            namespace=namespace)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (
+                f"deploy/{namespace}/drawn" in live.table.value and live.table.value.count(f"<title>pod/{namespace}/drawn-") >= 2):
+            time.sleep(0.5)  # reading the widget's state; the watch thread is what is under test
+        assert "<svg" in live.table.value and f"deploy/{namespace}/drawn" in live.table.value
+        assert live.table.value.count(f"<title>pod/{namespace}/drawn-") >= 2
+    finally:
+        live.stop()
+    assert not live.running
