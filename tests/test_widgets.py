@@ -232,11 +232,11 @@ def test_live_diagram_redraws_when_pods_appear(clients, namespace):
                     "name": "c", "image": "registry.k8s.io/pause:3.10", "imagePullPolicy": "IfNotPresent"}]}}}},
             namespace=namespace)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not (
-                f"deploy/{namespace}/drawn" in live.table.value and live.table.value.count(f"<title>pod/{namespace}/drawn-") >= 2):
+        drawn = f"<title>pod/{namespace}/drawn-"
+        while time.monotonic() < deadline and live.table.value.count(drawn) < 2:
             time.sleep(0.5)  # reading the widget's state; the watch thread is what is under test
         assert "<svg" in live.table.value and f"deploy/{namespace}/drawn" in live.table.value
-        assert live.table.value.count(f"<title>pod/{namespace}/drawn-") >= 2
+        assert live.table.value.count(drawn) >= 2
     finally:
         live.stop()
     assert not live.running
