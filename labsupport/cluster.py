@@ -151,6 +151,35 @@ def create(spec: ClusterSpec, image: str, *, log=sys.stderr) -> float:
     return time.monotonic() - start
 
 
+# What "ready" means beyond kind's own wait (which covers only the control-plane node).
+READY_WAITS = [
+    ["wait", "--for=condition=Ready", "nodes", "--all"],
+    ["wait", "--for=condition=Available", "deployments", "--all", "-n", "kube-system"],
+    ["wait", "--for=condition=Available", "deployments", "--all", "-n", "local-path-storage"],
+]
+
+
+def wait_ready(name: str, *, timeout: int = 180, log=sys.stderr) -> float:
+    """Every node Ready, DNS and storage provisioner available (kubectl waits by watch); seconds taken.
+
+    On timeout, the error names what was waited for and shows the nodes, the pods not running and recent events.
+    """
+    start = time.monotonic()
+    for args in READY_WAITS:
+        left = max(1, int(timeout - (time.monotonic() - start)))
+        out = _run(["kubectl", "--context", context_name(name), *args, f"--timeout={left}s"], timeout=left + 30)
+        if out.returncode != 0:
+            ctx = ["kubectl", "--context", context_name(name)]
+            state = _run([*ctx, "get", "nodes,pods", "-A", "-o", "wide"]).stdout
+            events = _run([*ctx, "get", "events", "-A", "--sort-by=.lastTimestamp"]).stdout.splitlines()[-8:]
+            raise ClusterUnavailable(
+                f"cluster {name}: `kubectl {' '.join(args)}` did not succeed within {timeout}s: "
+                f"{out.stderr.strip() or out.stdout.strip()}\n{state}\nrecent events:\n" + "\n".join(events),
+                hint=f"Look at the objects above; `kind export logs --name {name}` collects every node's logs.")
+    print(f"[kindlab] all nodes Ready, DNS and storage available", file=log, flush=True)
+    return time.monotonic() - start
+
+
 def ensure_cluster(spec: ClusterSpec, *, recreate: bool = False, log=sys.stderr) -> ClusterStatus:
     """Reuse a healthy cluster; create a missing one; an unhealthy one only with ``recreate``."""
     require(run_preflight(nodes=spec.nodes))
@@ -168,7 +197,8 @@ def ensure_cluster(spec: ClusterSpec, *, recreate: bool = False, log=sys.stderr)
         delete(spec.name)
     image = choose_image(spec)
     seconds = create(spec, image, log=log)
-    print(f"[kindlab] cluster {spec.name} created in {seconds:.0f}s from {image}", file=log, flush=True)
+    seconds += wait_ready(spec.name, timeout=spec.wait_seconds, log=log)
+    print(f"[kindlab] cluster {spec.name} ready in {seconds:.0f}s from {image}", file=log, flush=True)
     final = status(spec.name)
     if not final.healthy:
         raise ClusterUnavailable(f"cluster {spec.name} was created but is not healthy: {final.detail}",

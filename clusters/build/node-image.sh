@@ -8,9 +8,13 @@
 # Usage: node-image.sh [--print-tag]
 source "$(dirname "$0")/lib.sh"
 
-# The key: versions, this script, the Dockerfile and the manifest generator.
-BUILD_KEY=$(cat "$CLUSTERS_DIR/versions.env" "$CLUSTERS_DIR/build/"*.sh "$CLUSTERS_DIR/build/"*.py \
-  "$CLUSTERS_DIR/images/node/Dockerfile" | sha256sum | cut -c1-10)
+# Nodes that lack CAP_SYS_RESOURCE (the engine runs them through kindlab-runc) need containerd to clamp
+# oom_score_adj; the image differs, so its key does too.
+RESTRICT_OOM=false
+if docker info --format '{{.DefaultRuntime}}' 2>/dev/null | grep -qx kindlab-runc; then RESTRICT_OOM=true; fi
+# The key: versions, this script, the Dockerfile, the manifest generator and the engine's capabilities.
+BUILD_KEY=$( (cat "$CLUSTERS_DIR/versions.env" "$CLUSTERS_DIR/build/"*.sh "$CLUSTERS_DIR/build/"*.py \
+  "$CLUSTERS_DIR/images/node/Dockerfile"; echo "restrict-oom=$RESTRICT_OOM") | sha256sum | cut -c1-10)
 NODE_IMAGE="kindlab.local/node:$K8S_VERSION-$BUILD_KEY"
 if [ "${1:-}" = --print-tag ]; then echo "$NODE_IMAGE"; exit 0; fi
 if docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then info "node image $NODE_IMAGE: present"; exit 0; fi
@@ -93,7 +97,8 @@ cp "$K8S_BIN/kubeadm" "$K8S_BIN/kubelet" "$K8S_BIN/kubectl" "$ctx/k8s/"
 echo "$K8S_VERSION" >"$ctx/version"
 python3 "$CLUSTERS_DIR/build/kind_manifests.py" "$kind_dir" "$flannel_dir" "$ctx/manifests" "$FLANNEL_IMAGE" "$FLANNEL_CNI_IMAGE"
 cp "$CLUSTERS_DIR/images/node/Dockerfile" "$ctx/Dockerfile"
-run_logged node-base-image docker build -q --build-arg "BASE=kindlab.local/debian:$DEBIAN_SUITE" -t "kindlab.local/node-base:$BUILD_KEY" "$ctx"
+run_logged node-base-image docker build -q --build-arg "BASE=kindlab.local/debian:$DEBIAN_SUITE" \
+  --build-arg "RESTRICT_OOM_SCORE_ADJ=$RESTRICT_OOM" -t "kindlab.local/node-base:$BUILD_KEY" "$ctx"
 
 # Preload: containerd in a privileged container of the new image; images imported without unpacking.
 info "importing ${#IMAGES[@]} images into the node image's containerd"
@@ -113,7 +118,8 @@ for image in "${IMAGES[@]}"; do
   grep -qx "$(sed -E 's#^([^/]+\.[^/]+/)?#&#; t; s#^#docker.io/#' <<<"$image")" "$LOG_DIR/node-image-contents.txt" \
     || grep -q "$image" "$LOG_DIR/node-image-contents.txt" || die "$image missing from the node image after import"
 done
-docker exec "$STAGE" bash -c 'pkill containerd; for i in $(seq 1 30); do pgrep containerd >/dev/null || exit 0; sleep 1; done; exit 1' \
+# PID 1 here is sleep, which reaps nobody: a stopped containerd stays a zombie, so wait for no live one.
+docker exec "$STAGE" bash -c 'pkill -x containerd; for i in $(seq 1 30); do ps -C containerd -o stat= | grep -qv Z || exit 0; sleep 1; done; exit 1' \
   || die "containerd did not stop in the node image build container"
 docker commit --change 'ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]' --change 'CMD []' \
   "$STAGE" "$NODE_IMAGE" >/dev/null
