@@ -110,10 +110,14 @@ def sidecar_pod(ctx):
                        "Name them 'writer' (the main container) and 'server' (the sidecar).")
     mounts = {name: {m["name"]: m["mountPath"] for m in c.get("volumeMounts") or []}
               for name, c in containers.items()}
-    shared = sorted(mounts["writer"].keys() & mounts["server"].keys())
+    # Every container also mounts the injected service-account token (a projected volume): not the learner's.
+    declared = {v["name"]: v for v in pod["spec"].get("volumes") or [] if "projected" not in v}
+    shared = sorted(mounts["writer"].keys() & mounts["server"].keys() & declared.keys(),
+                    key=lambda name: "emptyDir" not in declared[name])
     if not shared:
-        return partial(0.25, f"writer mounts {sorted(mounts['writer']) or 'no volume'}, server mounts "
-                             f"{sorted(mounts['server']) or 'no volume'}: no volume is mounted in both.",
+        return partial(0.25, f"writer mounts {sorted(mounts['writer'].keys() & declared.keys()) or 'no volume'}, "
+                             f"server mounts {sorted(mounts['server'].keys() & declared.keys()) or 'no volume'}: "
+                             "no volume is mounted in both.",
                        "Declare ONE emptyDir volume in the pod and list it in the volumeMounts of both containers; "
                        "two volumes are two different directories.")
     if not is_ready(pod):
