@@ -18,11 +18,8 @@ CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"
 INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
 
 
-def _missing(key: str) -> object:
-    return fail(
-        f"No answer recorded for {key!r}.",
-        f"Run the task cell that ends with lab.answer(ctx, {key!r}, ...).",
-    )
+def _missing(key: str):
+    return fail(f"No answer recorded for {key!r} (the task records it with lab.answer(ctx, {key!r}, ...)).")
 
 
 def _items(value: str) -> list[str]:
@@ -36,7 +33,7 @@ def _ready(node) -> bool:
 
 
 @SUITE.check(id="preflight-inotify", title="Preflight: inotify limit read on this machine", points=1,
-             hint="Read /proc/sys/fs/inotify/max_user_instances and record the number it holds.")
+             hint="Task 1: Read /proc/sys/fs/inotify/max_user_instances and record the number it holds.")
 def preflight_inotify(ctx):
     answer = read_answer(ctx, "inotify-max-user-instances")
     if answer is None:
@@ -54,7 +51,7 @@ def preflight_inotify(ctx):
 
 
 @SUITE.check(id="kind-nodes", title="kind: each node is a container bootstrapped by kubeadm", points=2,
-             hint="List the cluster's containers with `docker ps --filter label=io.x-k8s.kind.cluster=...`"
+             hint="Task 2: List the cluster's containers with `docker ps --filter label=io.x-k8s.kind.cluster=...`"
                   " and ask kubeadm for its version inside the control-plane container.")
 def kind_nodes(ctx):
     containers = read_answer(ctx, "kind-containers")
@@ -84,7 +81,7 @@ def kind_nodes(ctx):
 
 
 @SUITE.check(id="first-kubectl", title="First kubectl commands: server version and node count", points=2,
-             hint="Use `kubectl version -o json` (serverVersion.gitVersion) and `kubectl get nodes`.")
+             hint="Task 3: Use `kubectl version -o json` (serverVersion.gitVersion) and `kubectl get nodes`.")
 def first_kubectl(ctx):
     version = read_answer(ctx, "server-version")
     count = read_answer(ctx, "node-count")
@@ -111,7 +108,7 @@ def first_kubectl(ctx):
 
 
 @SUITE.check(id="nodes-ready", title="Client library: the three nodes are Ready", points=2,
-             hint="With ctx.clients.core.list_node(), keep the nodes whose Ready condition is 'True'.")
+             hint="Task 4: With ctx.clients.core.list_node(), keep the nodes whose Ready condition is 'True'.")
 def nodes_ready(ctx):
     answer = read_answer(ctx, "ready-nodes")
     if answer is None:
@@ -129,7 +126,7 @@ def nodes_ready(ctx):
 
 
 @SUITE.check(id="container-runtime", title="The container runtime each node reports", points=1,
-             hint="`kubectl get nodes -o wide` shows it in the CONTAINER-RUNTIME column.")
+             hint="Task 3: `kubectl get nodes -o wide` shows it in the CONTAINER-RUNTIME column.")
 def container_runtime(ctx):
     answer = read_answer(ctx, "container-runtime")
     if answer is None:
@@ -144,7 +141,7 @@ def container_runtime(ctx):
 
 
 @SUITE.check(id="first-configmap", title="A first object: ConfigMap 'welcome'", points=1,
-             hint="kubectl create configmap welcome --from-literal=greeting=hello -n <namespace>")
+             hint="Task 5: kubectl create configmap welcome --from-literal=greeting=hello -n <namespace>")
 def first_configmap(ctx):
     from kubernetes.client.exceptions import ApiException
 
@@ -162,7 +159,7 @@ def first_configmap(ctx):
 
 
 @SUITE.check(id="first-pod", title="A first pod 'hello' running the pause image", points=2,
-             hint="Apply the pod manifest from the task, then wait for it to be Ready.")
+             hint="Task 5: Apply the pod manifest from the task, then wait for it to be Ready.")
 def first_pod(ctx):
     from kubernetes.client.exceptions import ApiException
 

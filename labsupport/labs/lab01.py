@@ -31,8 +31,7 @@ ETCD_PKI = "/etc/kubernetes/pki/etcd"
 
 def _missing(*keys: str):
     shown = ", ".join(repr(k) for k in keys)
-    return fail(f"No answer recorded for {shown}.",
-                f"Run the task cell that calls lab.answer(ctx, {keys[0]!r}, ...).")
+    return fail(f"No answer recorded for {shown} (the task records it with lab.answer(ctx, {keys[0]!r}, ...)).")
 
 
 def _answers(ctx, *keys: str) -> dict[str, str | None]:
@@ -106,7 +105,7 @@ def etcd_keys(ctx, prefix: str) -> list[str]:
 # ---- the control plane -------------------------------------------------------------------------------------
 
 @SUITE.check(id="static-pods", title="Control plane: the static pods and the scheduler's node", points=2,
-             hint="`kubectl get pods -n kube-system -o wide`: the static pods carry the node's name as suffix.")
+             hint="Task 1: `kubectl get pods -n kube-system -o wide`: the static pods carry the node's name as suffix.")
 def static_pods(ctx):
     a = _answers(ctx, "static-pods", "scheduler-node")
     if all(v is None for v in a.values()):
@@ -129,7 +128,7 @@ def static_pods(ctx):
 
 
 @SUITE.check(id="leader-election", title="HA: who holds the scheduler's leader lease", points=1,
-             hint="`kubectl get lease kube-scheduler -n kube-system -o yaml`: spec.holderIdentity.")
+             hint="Task 2: `kubectl get lease kube-scheduler -n kube-system -o yaml`: spec.holderIdentity.")
 def leader_election(ctx):
     answer = _answers(ctx, "scheduler-leader")["scheduler-leader"]
     if answer is None:
@@ -160,7 +159,7 @@ def _anonymous_status(ctx) -> int:
 
 
 @SUITE.check(id="raw-api", title="API server: raw calls with and without the kubeconfig's credentials",
-             points=2, hint="Call https://<server>/api/v1/namespaces/<namespace> with the client certificate "
+             points=2, hint="Task 3: Call https://<server>/api/v1/namespaces/<namespace> with the client certificate "
                             "from your kubeconfig, then again with none.")
 def raw_api(ctx):
     a = _answers(ctx, "namespace-uid", "anonymous-status")
@@ -177,38 +176,17 @@ def raw_api(ctx):
     ], f"Authenticated call saw uid {uid}; the anonymous call got HTTP {anonymous}.")
 
 
-@SUITE.check(id="api-proxy", title="API server as a proxy to a service", points=2,
-             hint="kubectl get --raw /api/v1/namespaces/<namespace>/services/web:http/proxy/hostname")
-def api_proxy(ctx):
-    answer = _answers(ctx, "proxy-hostname")["proxy-hostname"]
-    if answer is None:
-        return _missing("proxy-hostname")
-    if _get(ctx.clients.core.read_namespaced_service, "web", ctx.namespace) is None:
-        return fail("There is no Service 'web' to proxy to.", "Create the Service 'web' from the task.")
-    names = [p.metadata.name for p in _live_pods(ctx, "app=web")]
-    try:
-        live = ctx.clients.core.connect_get_namespaced_service_proxy_with_path(
-            "web:http", ctx.namespace, "hostname")
-    except ApiException as exc:
-        return fail(f"The grader's own proxy call failed: HTTP {exc.status} {exc.reason}.",
-                    "The Service 'web' needs a port named 'http' targeting the pods' port 8080, and ready pods.")
-    if answer in names:
-        return ok(f"The proxy reached pod {answer} (a new call answered {live}).")
-    return fail(f"You recorded {answer!r}, which is not one of the pods behind 'web': {names}.",
-                "Record what the proxied /hostname path returned (a pod name), after scaling.")
-
-
 # ---- controllers -------------------------------------------------------------------------------------------
 
 @SUITE.check(id="replicaset-heals", title="Controllers: a deleted ReplicaSet pod is replaced", points=2,
-             hint="Delete one pod of ReplicaSet 'web', then record the deleted and the new pod's names.")
+             hint="Task 4: Delete one pod of ReplicaSet 'web', then record the deleted and the new pod's names.")
 def replicaset_heals(ctx):
     a = _answers(ctx, "deleted-pod", "replacement-pod")
     if all(v is None for v in a.values()):
         return _missing("deleted-pod", "replacement-pod")
     rs = _get(ctx.clients.apps.read_namespaced_replica_set, "web", ctx.namespace)
     if rs is None:
-        return fail("There is no ReplicaSet 'web'.", "Apply the ReplicaSet 'web' from the task.")
+        return fail("There is no ReplicaSet 'web'.")
     deleted = _get(ctx.clients.core.read_namespaced_pod, a["deleted-pod"] or "-", ctx.namespace)
     new = _get(ctx.clients.core.read_namespaced_pod, a["replacement-pod"] or "-", ctx.namespace)
     owned = new is not None and any(o.uid == rs.metadata.uid for o in (new.metadata.owner_references or []))
@@ -224,11 +202,11 @@ def replicaset_heals(ctx):
 
 
 @SUITE.check(id="scaled", title="Controllers: scaled to 3, endpoints follow", points=2,
-             hint="kubectl scale replicaset web --replicas=3, then wait until all three are ready.")
+             hint="Task 5: kubectl scale replicaset web --replicas=3, then wait until all three are ready.")
 def scaled(ctx):
     rs = _get(ctx.clients.apps.read_namespaced_replica_set, "web", ctx.namespace)
     if rs is None:
-        return fail("There is no ReplicaSet 'web'.", "Apply the ReplicaSet 'web' from the task.")
+        return fail("There is no ReplicaSet 'web'.")
     want, ready = rs.spec.replicas, rs.status.ready_replicas or 0
     if want != 3:
         return fail(f"ReplicaSet 'web' wants {want} replicas.", "Scale it to 3 (spec.replicas).")
@@ -249,8 +227,29 @@ def scaled(ctx):
     return ok(f"3 ready replicas, and the endpoints controller lists all three: {', '.join(ips)}.")
 
 
+@SUITE.check(id="api-proxy", title="API server as a proxy to a service", points=2,
+             hint="Task 6: kubectl get --raw /api/v1/namespaces/<namespace>/services/web:http/proxy/hostname")
+def api_proxy(ctx):
+    answer = _answers(ctx, "proxy-hostname")["proxy-hostname"]
+    if answer is None:
+        return _missing("proxy-hostname")
+    if _get(ctx.clients.core.read_namespaced_service, "web", ctx.namespace) is None:
+        return fail("There is no Service 'web' to proxy to.")
+    names = [p.metadata.name for p in _live_pods(ctx, "app=web")]
+    try:
+        live = ctx.clients.core.connect_get_namespaced_service_proxy_with_path(
+            "web:http", ctx.namespace, "hostname")
+    except ApiException as exc:
+        return fail(f"The grader's own proxy call failed: HTTP {exc.status} {exc.reason}.",
+                    "The Service 'web' needs a port named 'http' targeting the pods' port 8080, and ready pods.")
+    if answer in names:
+        return ok(f"The proxy reached pod {answer} (a new call answered {live}).")
+    return fail(f"You recorded {answer!r}, which is not one of the pods behind 'web': {names}.",
+                "Record what the proxied /hostname path returned (a pod name), after scaling.")
+
+
 @SUITE.check(id="controller-loops", title="Controllers: service accounts in a new namespace, node leases",
-             points=2, hint="Create namespace <namespace>-extra labelled kindlab.dev/lab=01 and look at its "
+             points=2, hint="Task 7: Create namespace <namespace>-extra labelled kindlab.dev/lab=01 and look at its "
                             "ServiceAccounts; list the Leases in kube-node-lease.")
 def controller_loops(ctx):
     a = _answers(ctx, "extra-sa-seconds", "node-leases")
@@ -284,14 +283,14 @@ def controller_loops(ctx):
 
 
 @SUITE.check(id="no-cloud-controller", title="No cloud controller manager: a LoadBalancer stays pending",
-             points=1, hint="Create Service 'web-lb' of type LoadBalancer and read its EXTERNAL-IP column.")
+             points=1, hint="Task 8: Create Service 'web-lb' of type LoadBalancer and read its EXTERNAL-IP column.")
 def no_cloud_controller(ctx):
     answer = _answers(ctx, "lb-external-ip")["lb-external-ip"]
     if answer is None:
         return _missing("lb-external-ip")
     svc = _get(ctx.clients.core.read_namespaced_service, "web-lb", ctx.namespace)
     if svc is None or svc.spec.type != "LoadBalancer":
-        return fail("There is no Service 'web-lb' of type LoadBalancer.", "Create it from the task.")
+        return fail("There is no Service 'web-lb' of type LoadBalancer.")
     ingress = (svc.status.load_balancer.ingress or []) if svc.status.load_balancer else []
     truth = ingress[0].ip or ingress[0].hostname if ingress else "<pending>"
     if answer == truth:
@@ -302,7 +301,7 @@ def no_cloud_controller(ctx):
 
 
 @SUITE.check(id="etcd-key", title="etcd: the key of your ConfigMap 'notes'", points=2,
-             hint="List keys under /registry/configmaps/<namespace>/ in etcd.")
+             hint="Task 9: List keys under /registry/configmaps/<namespace>/ in etcd.")
 def etcd_key(ctx):
     answer = _answers(ctx, "etcd-key")["etcd-key"]
     if answer is None:
@@ -311,7 +310,7 @@ def etcd_key(ctx):
     keys = etcd_keys(ctx, prefix)
     want = prefix + "notes"
     if want not in keys:
-        return fail(f"etcd has no key {want} (it has {keys}).", "Create the ConfigMap 'notes' from the task.")
+        return fail(f"etcd has no key {want} (it has {keys}).", "Task 9: create the ConfigMap 'notes' first.")
     if answer == want:
         return ok(f"{want} is in etcd.")
     if answer in keys:
@@ -329,7 +328,8 @@ def _cni_daemonsets(ctx) -> list[str]:
 
 
 @SUITE.check(id="pluggable-pieces", title="Extensibility: the runtime, network and storage plugins in use",
-             points=2, hint="`kubectl get nodes -o wide`, `kubectl get daemonsets -A`, `kubectl get storageclass`.")
+             points=2, hint="Task 10: `kubectl get nodes -o wide`, `kubectl get daemonsets -A`, "
+                            "`kubectl get storageclass`.")
 def pluggable_pieces(ctx):
     a = _answers(ctx, "runtime", "cni-daemonset", "storage-provisioner")
     if all(v is None for v in a.values()):
@@ -355,12 +355,12 @@ def pluggable_pieces(ctx):
 # ---- the scheduler -----------------------------------------------------------------------------------------
 
 @SUITE.check(id="pending-pod", title="Scheduler: a pod too big to fit stays Pending", points=2,
-             hint="Create pod 'too-big' requesting more CPU than any node has, then read its events.")
+             hint="Task 11: Create pod 'too-big' requesting more CPU than any node has, then read its events.")
 def pending_pod(ctx):
     pod = _get(ctx.clients.core.read_namespaced_pod, "too-big", ctx.namespace)
     answer = _answers(ctx, "pending-resource")["pending-resource"]
     if pod is None:
-        return fail("There is no pod 'too-big'.", "Create it from the task.")
+        return fail("There is no pod 'too-big'.")
     if pod.status.phase != "Pending" or pod.spec.node_name:
         return fail(f"Pod 'too-big' is {pod.status.phase} on {pod.spec.node_name}: it fits.",
                     "Request more CPU than a node has (e.g. 64 cores), so that no node can take it.")
@@ -394,12 +394,12 @@ def _anti_affinity(pod) -> str | None:
 
 
 @SUITE.check(id="anti-affinity", title="Scheduler: two pods spread by required anti-affinity", points=2,
-             hint="Deployment 'spread' with 2 replicas and requiredDuringSchedulingIgnoredDuringExecution "
+             hint="Task 12: Deployment 'spread' with 2 replicas and requiredDuringSchedulingIgnoredDuringExecution "
                   "podAntiAffinity on topologyKey kubernetes.io/hostname.")
 def anti_affinity(ctx):
     pods = [p for p in _live_pods(ctx, "app=spread") if p.status.phase == "Running"]
     if not pods:
-        return fail("No running pods labelled app=spread.", "Apply the Deployment 'spread' from the task.")
+        return fail("No running pods labelled app=spread.")
     workers = _workers(ctx)
     nodes = sorted(p.spec.node_name for p in pods)
     kinds = {_anti_affinity(p) for p in pods}
@@ -417,11 +417,11 @@ def anti_affinity(ctx):
 
 
 @SUITE.check(id="node-selector", title="Scheduler: a pod placed by nodeSelector", points=1,
-             hint="Pod 'pinned' with nodeSelector kubernetes.io/hostname: <cluster>-worker2.")
+             hint="Task 13: Pod 'pinned' with nodeSelector kubernetes.io/hostname: <cluster>-worker2.")
 def node_selector(ctx):
     pod = _get(ctx.clients.core.read_namespaced_pod, "pinned", ctx.namespace)
     if pod is None:
-        return fail("There is no pod 'pinned'.", "Create it from the task.")
+        return fail("There is no pod 'pinned'.")
     selector = pod.spec.node_selector or {}
     if not selector:
         return partial(0.25, f"Pod 'pinned' is on {pod.spec.node_name} but has no nodeSelector.",
@@ -437,7 +437,8 @@ def node_selector(ctx):
 
 
 @SUITE.check(id="cordon", title="Scheduler: a cordoned node takes no new pods (and is uncordoned after)",
-             points=2, hint="Cordon one worker, create pod 'while-cordoned', record where it landed, uncordon.")
+             points=2, hint="Task 14: Cordon one worker, create pod 'while-cordoned', record where it landed, "
+                            "uncordon.")
 def cordon(ctx):
     a = _answers(ctx, "cordoned-node", "while-cordoned-node")
     if all(v is None for v in a.values()):
@@ -463,7 +464,7 @@ def cordon(ctx):
 # ---- the node ----------------------------------------------------------------------------------------------
 
 @SUITE.check(id="node-containers", title="The node: containerd's container of pod 'pinned'", points=1,
-             hint="docker exec <cluster>-worker2 crictl ps --label io.kubernetes.pod.name=pinned")
+             hint="Task 15: docker exec <cluster>-worker2 crictl ps --label io.kubernetes.pod.name=pinned")
 def node_containers(ctx):
     answer = _answers(ctx, "pinned-container-id")["pinned-container-id"]
     if answer is None:

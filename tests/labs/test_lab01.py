@@ -46,7 +46,8 @@ UNSOLVED = {
 # fixture -> [(check id, expected points, text in the message, text in the hint)]
 MISTAKES = {
     "anti_affinity_preferred_not_required": [
-        ("anti-affinity", 1.0, "their anti-affinity is only preferred", "requiredDuringSchedulingIgnoredDuringExecution")],
+        ("anti-affinity", 1.0, "their anti-affinity is only preferred",
+         "requiredDuringSchedulingIgnoredDuringExecution")],
     "node_name_instead_of_selector": [
         ("node-selector", 0.25, "has no nodeSelector", "spec.nodeName bypasses the scheduler")],
     "static_pods_include_daemonsets": [
