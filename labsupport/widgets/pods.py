@@ -206,7 +206,8 @@ class LiveDiagram(PodWatch):
 
     def _body(self, pods: list[Pod]) -> str:
         try:
-            return self.draw(self.clients, self.namespace, **self.options).svg()
+            svg = self.draw(self.clients, self.namespace, **self.options).svg()
+            return svg[svg.find("<svg"):]  # inline in HTML: no XML declaration or DOCTYPE
         except Exception as exc:  # shown, not raised: this runs in a background thread
             return f"<p style='color:{COLORS['bad'][1]}'>{html.escape(str(exc))}</p>"
 
