@@ -117,7 +117,8 @@ def test_check_my_work_shows_results_table(jupyterlab):
     assert shot.stat().st_size > 10_000
 
 
-def run_and_check(url: str, name: str, *, log: Path | None = None, expect_pass: str = "preflight-inotify") -> Path:
+def run_and_check(url: str, name: str, *, log: Path | None = None, expect_pass: str = "preflight-inotify",
+                  expect_pod: str | None = "hello") -> Path:
     """Open `url`, run all cells, press Check my work, wait for the report table; returns the screenshot path."""
     from playwright.sync_api import expect, sync_playwright
 
@@ -134,6 +135,9 @@ def run_and_check(url: str, name: str, *, log: Path | None = None, expect_pass: 
             # The diagram renders as SVG; the live pod table says what it watches.
             expect(page.locator(".jp-RenderedSVG").first).to_be_visible(timeout=120_000)
             expect(page.get_by_text("watching", exact=False).first).to_be_visible(timeout=60_000)
+            if expect_pod:  # the live table shows a pod a later cell creates: the watch thread at work
+                expect(page.locator("table.labsupport-pods", has_text=expect_pod)).to_contain_text(
+                    "Running", timeout=120_000)
 
             button = page.locator("button.labsupport-check")
             expect(button).to_be_visible(timeout=120_000)
