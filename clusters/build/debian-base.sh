@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 
 IMAGE="kindlab.local/debian:$DEBIAN_SUITE"
-docker image inspect "$IMAGE" >/dev/null 2>&1 && { info "$IMAGE: present"; exit 0; }
+[ -z "${KINDLAB_REBUILD:-}" ] && docker image inspect "$IMAGE" >/dev/null 2>&1 && { info "$IMAGE: present"; exit 0; }
 
 # The mirror this machine's apt already uses (override with DEBIAN_MIRROR).
 mirror="${DEBIAN_MIRROR:-}"

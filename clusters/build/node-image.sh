@@ -17,7 +17,8 @@ BUILD_KEY=$( (cat "$CLUSTERS_DIR/versions.env" "$CLUSTERS_DIR/build/"*.sh "$CLUS
   "$CLUSTERS_DIR/images/node/Dockerfile"; echo "restrict-oom=$RESTRICT_OOM") | sha256sum | cut -c1-10)
 NODE_IMAGE="kindlab.local/node:$K8S_VERSION-$BUILD_KEY"
 if [ "${1:-}" = --print-tag ]; then echo "$NODE_IMAGE"; exit 0; fi
-if docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then info "node image $NODE_IMAGE: present"; exit 0; fi
+# KINDLAB_REBUILD=1 rebuilds images that are present (the cold-build benchmark).
+if [ -z "${KINDLAB_REBUILD:-}" ] && docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then info "node image $NODE_IMAGE: present"; exit 0; fi
 
 K8S_BIN="$KINDLAB_CACHE/kubernetes-$K8S_VERSION/bin"
 bin_of() { echo "$KINDLAB_CACHE/$1/bin/$2"; }
@@ -34,7 +35,7 @@ trap cleanup EXIT
 # build_image TAG BASE 'ENTRYPOINT-JSON' 'CMD-JSON' SRC:DEST... : one image from files, via a generated Dockerfile.
 build_image() {
   local tag="$1" base="$2" entrypoint="$3" cmd="$4"; shift 4
-  if docker image inspect "$tag" >/dev/null 2>&1 && [ "$(docker image inspect -f '{{index .Config.Labels "kindlab.key"}}' "$tag")" = "$BUILD_KEY" ]; then
+  if [ -z "${KINDLAB_REBUILD:-}" ] && docker image inspect "$tag" >/dev/null 2>&1 && [ "$(docker image inspect -f '{{index .Config.Labels "kindlab.key"}}' "$tag")" = "$BUILD_KEY" ]; then
     return 0
   fi
   local ctx="$WORK/ctx-${tag//[^a-zA-Z0-9]/_}" i=0
@@ -50,7 +51,7 @@ build_image() {
 }
 
 NETBASE="kindlab.local/netbase:$DEBIAN_SUITE-$BUILD_KEY"
-if ! docker image inspect "$NETBASE" >/dev/null 2>&1; then
+if [ -n "${KINDLAB_REBUILD:-}" ] || ! docker image inspect "$NETBASE" >/dev/null 2>&1; then
   mkdir -p "$WORK/netbase"
   cat >"$WORK/netbase/Dockerfile" <<DOCKERFILE
 FROM kindlab.local/debian:$DEBIAN_SUITE
