@@ -143,7 +143,7 @@ def ticking(description: str, timeout: float, *, interval: float = 0.5, **kw) ->
         thread.join(timeout=2)
 
 
-# What `kind create cluster` prints, one line per step: " • Preparing nodes 📦  ..." then " ✓ Preparing nodes 📦".
+# The steps `kind create cluster` prints: " • Preparing nodes 📦  ..." then " ✓ Preparing nodes 📦".
 KIND_STEPS = ("Ensuring node image", "Preparing nodes", "Writing configuration", "Starting control-plane",
               "Installing CNI", "Installing StorageClass", "Joining worker nodes", "Waiting")
 

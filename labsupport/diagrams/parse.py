@@ -214,7 +214,8 @@ def ingress_from(obj: Any) -> Ingress:
             paths.append(IngressPath(rule.get("host") or "*", p.get("path") or "/", *backend(p.get("backend"))))
     lb = (status.get("loadBalancer") or {}).get("ingress") or []
     return Ingress(
-        name=meta.get("name") or "", namespace=meta.get("namespace") or "", class_name=spec.get("ingressClassName") or "",
+        name=meta.get("name") or "", namespace=meta.get("namespace") or "",
+        class_name=spec.get("ingressClassName") or "",
         paths=tuple(paths), addresses=tuple(i.get("ip") or i.get("hostname") or "" for i in lb), labels=_labels(obj),
     )
 

@@ -63,7 +63,9 @@ def draw(snap: Snapshot, *, service: str | None = None, max_endpoints: int = 8) 
             g.node(eid, render.label(sl.name, *lines, kind="EndpointSlice"), fillcolor=KIND_COLORS["EndpointSlice"])
             g.edge(sid, eid)
             ports = ",".join(str(p.port) for p in sl.ports if p.port is not None)
-            endpoints = sorted(sl.endpoints, key=lambda ep: (ep.ready, render.natural(ep.pod or ','.join(ep.addresses))))  # not-ready first: they matter
+            # Not-ready endpoints first: they are the ones to explain, truncation must not hide them.
+            endpoints = sorted(sl.endpoints,
+                               key=lambda ep: (ep.ready, render.natural(ep.pod or ",".join(ep.addresses))))
             shown, extra = render.take(endpoints, max_endpoints)
             for ep in shown:
                 target = _endpoint_target(g, ep, sl, pods, drawn_pods)
