@@ -102,6 +102,14 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def shorten(text: str, width: int = 48) -> str:
+    """Cut the middle out of a long string (paths, generated names): the ends are what people recognise."""
+    if len(text) <= width:
+        return text
+    keep = width - 1
+    return text[: keep // 3] + "…" + text[-(keep - keep // 3):]
+
+
 def short_image(image: str) -> str:
     """registry.k8s.io/e2e-test-images/agnhost:2.56 -> agnhost:2.56"""
     return image.rsplit("/", 1)[-1]

@@ -48,12 +48,14 @@ def draw(snap: Snapshot, *, group_by: str = "app", max_pods: int = 6) -> Diagram
             sub.attr(label=title, style="rounded,filled", fillcolor="#fbfcfd" if value else "#f7f7f7",
                      color="#b0bec5", fontsize="11")
             for w in sorted(group["workloads"], key=lambda w: (w.kind, w.name)):
-                lines = [f"{w.ready or 0}/{w.desired} ready" if w.desired is not None else "", w.summary]
+                ready = w.desired is not None and w.kind != "Job"  # a Job's summary says how many succeeded
+                lines = [f"{w.ready or 0}/{w.desired} ready" if ready else "", w.summary]
                 sub.node(render.node_id(w.kind, w.name, w.namespace), render.label(w.name, *lines, kind=w.kind),
                          fillcolor=KIND_COLORS.get(w.kind, "white"))
             for s in sorted(group["services"], key=lambda s: s.name):
                 sub.node(render.node_id("Service", s.name, s.namespace),
-                         render.label(s.name, s.type, ", ".join(map(str, s.ports)), kind="Service"),
+                         render.label(s.name, "headless" if s.headless else s.type, ", ".join(map(str, s.ports)),
+                                      kind="Service"),
                          fillcolor=KIND_COLORS["Service"])
             for i in group["ingresses"]:
                 sub.node(render.node_id("Ingress", i.name, i.namespace), render.label(i.name, kind="Ingress"),

@@ -135,11 +135,12 @@ def _claim(g, c: Claim) -> str:
 def _volume(g, pv: PersistentVolume) -> str:
     vid = render.node_id("PersistentVolume", pv.name)
     fill, border = _phase_colors(pv.phase)
-    g.node(vid, render.label(pv.name, f"{pv.phase}  {pv.capacity}  reclaim {pv.reclaim_policy}", pv.source,
+    g.node(vid, render.label(pv.name, f"{pv.phase}  {pv.capacity}  reclaim {pv.reclaim_policy}",
+                             render.shorten(pv.source),
                              f"on node {pv.node}" if pv.node else "",
                              f"claim {pv.claim[0]}/{pv.claim[1]}" if pv.claim and pv.phase != "Bound" else "",
                              kind="PersistentVolume"),
-           fillcolor=fill, color=border, shape="cylinder")
+           fillcolor=fill, color=border, shape="cylinder", tooltip=pv.source or pv.name)
     return vid
 
 
