@@ -81,11 +81,11 @@ def check_disk(path: str = "/var/lib/docker") -> PreflightResult:
     return PreflightResult("disk", True, f"{free:.0f} GiB free under {probe}")
 
 
-def check_inotify(nodes: int, *, raise_limits: bool = True) -> PreflightResult:
+def check_inotify(nodes: int, *, raise_limits: bool = True,
+                  base: Path = Path("/proc/sys/fs/inotify")) -> PreflightResult:
     """Multi-node clusters need higher inotify limits; raise them where allowed (root), else say how."""
     if nodes == 1:
         return PreflightResult("inotify", True, "single node: default limits suffice")
-    base = Path("/proc/sys/fs/inotify")
     low = {k: int((base / k).read_text()) for k, want in INOTIFY_WANTED.items()
            if int((base / k).read_text()) < want}
     if low and raise_limits and os.geteuid() == 0:

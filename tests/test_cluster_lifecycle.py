@@ -1,0 +1,78 @@
+"""Cluster life cycle and bad environments, on the real Docker engine and kind.
+
+- a user who may not use Docker gets a clear message and a nonzero exit from the engine setup;
+- a failing build step names its component and its log;
+- an unhealthy cluster of the lab's name is reported with how to fix it, and recreated only on request.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from labsupport import cluster
+from labsupport.errors import ClusterUnavailable
+
+REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.cluster
+
+
+def test_engine_setup_refuses_a_user_without_docker_clearly():
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run the script as an unprivileged user")
+    # pytest's tmp_path lives under a root-only directory: the unprivileged user needs its own.
+    tmp_path = Path(tempfile.mkdtemp(prefix="kindlab-nobody-"))
+    os.chmod(tmp_path, 0o777)
+    cache = tmp_path / "cache"
+    out = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bash", str(REPO / "clusters/docker/engine.sh")],
+        capture_output=True, text=True, timeout=60,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "KINDLAB_CACHE": str(cache)})
+    shutil.rmtree(tmp_path, ignore_errors=True)
+    assert out.returncode != 0
+    assert "Docker is installed but not running (or you may not use it)" in out.stderr
+    assert "docker info" in out.stderr  # says how to check the fix
+
+
+def test_failing_build_step_names_component_and_log(tmp_path):
+    script = f'source {REPO}/clusters/build/lib.sh; run_logged etcd bash -c "echo compiler says no; exit 3"'
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30,
+                         env=dict(os.environ, KINDLAB_CACHE=str(tmp_path)))
+    assert out.returncode != 0
+    log = tmp_path / "logs" / "etcd.log"
+    assert f"building etcd failed; full log: {log}" in out.stderr
+    assert "compiler says no" in log.read_text() and "compiler says no" in out.stderr
+
+
+def test_status_of_a_missing_cluster():
+    st = cluster.status("kindlab-no-such-cluster")
+    assert not st.exists and not st.healthy
+
+
+def test_unhealthy_cluster_is_reported_then_recreated_on_request(tmp_path):
+    name = "kindlab-test-unhealthy"
+    spec = cluster.ClusterSpec(name, REPO / "clusters" / "kind-1node.yaml", wait_seconds=120)
+    image = cluster.choose_image(cluster.ClusterSpec())
+    spec = cluster.ClusterSpec(name, spec.config, image, wait_seconds=120)
+    log = open(tmp_path / "kind.log", "w")
+    try:
+        cluster.ensure_cluster(spec, log=log)
+        assert cluster.status(name).healthy
+        subprocess.run(["docker", "stop", f"{name}-control-plane"], check=True, capture_output=True, timeout=120)
+
+        st = cluster.status(name)
+        assert st.exists and not st.healthy and "not running" in st.detail
+        with pytest.raises(ClusterUnavailable) as err:
+            cluster.ensure_cluster(spec, log=log)
+        assert "exists but is unhealthy" in str(err.value)
+        assert "RECREATE=1" in err.value.hint and f"kind delete cluster --name {name}" in err.value.hint
+
+        recreated = cluster.ensure_cluster(spec, recreate=True, log=log)
+        assert recreated.healthy and recreated.nodes == {f"{name}-control-plane": "True"}
+    finally:
+        subprocess.run(["kind", "delete", "cluster", "--name", name], capture_output=True, timeout=180)
