@@ -227,47 +227,56 @@ def scaled(ctx):
     return ok(f"3 ready replicas, and the endpoints controller lists all three: {', '.join(ips)}.")
 
 
-@SUITE.check(id="api-proxy", title="API server as a proxy to a service", points=2,
-             hint="Task 6: kubectl get --raw /api/v1/namespaces/<namespace>/services/web:http/proxy/hostname")
+@SUITE.check(id="api-proxy", title="API server as a proxy to a service and to a pod", points=2,
+             hint="Task 6: kubectl get --raw /api/v1/namespaces/<namespace>/services/web:http/proxy/hostname, "
+                  "and the same through /pods/<pod>:8080/proxy/hostname")
 def api_proxy(ctx):
-    answer = _answers(ctx, "proxy-hostname")["proxy-hostname"]
-    if answer is None:
-        return _missing("proxy-hostname")
+    a = _answers(ctx, "proxy-hostname", "proxy-pod")
+    if all(v is None for v in a.values()):
+        return _missing("proxy-hostname", "proxy-pod")
     if _get(ctx.clients.core.read_namespaced_service, "web", ctx.namespace) is None:
         return fail("There is no Service 'web' to proxy to.")
     names = [p.metadata.name for p in _live_pods(ctx, "app=web")]
     try:
-        live = ctx.clients.core.connect_get_namespaced_service_proxy_with_path(
-            "web:http", ctx.namespace, "hostname")
+        ctx.clients.core.connect_get_namespaced_service_proxy_with_path("web:http", ctx.namespace, "hostname")
     except ApiException as exc:
-        return fail(f"The grader's own proxy call failed: HTTP {exc.status} {exc.reason}.",
+        return fail(f"The grader's own proxy call to Service 'web' failed: HTTP {exc.status} {exc.reason}.",
                     "The Service 'web' needs a port named 'http' targeting the pods' port 8080, and ready pods.")
-    if answer in names:
-        return ok(f"The proxy reached pod {answer} (a new call answered {live}).")
-    return fail(f"You recorded {answer!r}, which is not one of the pods behind 'web': {names}.",
-                "Record what the proxied /hostname path returned (a pod name), after scaling.")
+    via_pod = None
+    if a["proxy-pod"] in names:
+        via_pod = ctx.clients.core.connect_get_namespaced_pod_proxy_with_path(
+            f"{a['proxy-pod']}:8080", ctx.namespace, "hostname")
+    return _score([
+        (a["proxy-hostname"] in names,
+         f"service proxy answer {a['proxy-hostname']!r} is not one of the pods behind 'web' {names}",
+         "Record what the proxied /hostname path returned (a pod name), after scaling."),
+        (via_pod is not None and via_pod.strip() == a["proxy-pod"],
+         f"pod proxy answer {a['proxy-pod']!r} is not a 'web' pod that answers to its own name",
+         "Call /api/v1/namespaces/<namespace>/pods/<a web pod>:8080/proxy/hostname and record its reply."),
+    ], f"Through the API server: Service 'web' answered {a['proxy-hostname']}, pod {a['proxy-pod']} itself.")
 
 
-@SUITE.check(id="controller-loops", title="Controllers: service accounts in a new namespace, node leases",
-             points=2, hint="Task 7: Create namespace <namespace>-extra labelled kindlab.dev/lab=01 and look at its "
-                            "ServiceAccounts; list the Leases in kube-node-lease.")
+@SUITE.check(id="controller-loops", title="Controllers: service accounts and tokens, node leases", points=2,
+             hint="Task 7: Create namespace <namespace>-extra labelled kindlab.dev/lab=01, look at its "
+                  "ServiceAccounts, call the API with a token of 'default'; list the Leases in kube-node-lease.")
 def controller_loops(ctx):
-    a = _answers(ctx, "extra-sa-seconds", "node-leases")
+    a = _answers(ctx, "extra-sa-seconds", "node-leases", "extra-sa-user")
     if all(v is None for v in a.values()):
-        return _missing("extra-sa-seconds", "node-leases")
+        return _missing("extra-sa-seconds", "node-leases", "extra-sa-user")
     extra = f"{ctx.namespace}-extra"
     ns = _get(ctx.clients.core.read_namespace, extra)
     sa = _get(ctx.clients.core.read_namespaced_service_account, "default", extra) if ns else None
     seconds = None
     if sa is not None:
         seconds = (sa.metadata.creation_timestamp - ns.metadata.creation_timestamp).total_seconds()
-    leases = sorted(l.metadata.name for l in
+    leases = sorted(lease.metadata.name for lease in
                     k8s.CoordinationV1Api(ctx.clients.api).list_namespaced_lease("kube-node-lease").items)
     try:
         answered = float(a["extra-sa-seconds"]) if a["extra-sa-seconds"] is not None else None
     except ValueError:
         answered = None
     labelled = ns is not None and (ns.metadata.labels or {}).get("kindlab.dev/lab") == "01"
+    user = f"system:serviceaccount:{extra}:default"
     return _score([
         (ns is not None, f"namespace {extra} does not exist", f"Create the namespace {extra}."),
         (labelled, f"namespace {extra} lacks the label kindlab.dev/lab=01",
@@ -275,11 +284,13 @@ def controller_loops(ctx):
         (seconds is not None and answered is not None and abs(answered - seconds) <= 1,
          f"seconds answer {a['extra-sa-seconds']!r} is not the live delay {seconds}",
          "Record (ServiceAccount creationTimestamp - namespace creationTimestamp) in seconds."),
+        (a["extra-sa-user"] == user, f"token user answer {a['extra-sa-user']!r} is not {user!r}",
+         "Record the user name the API server's 403 message names for the token of ServiceAccount 'default'."),
         (a["node-leases"] is not None and _items(a["node-leases"]) == leases,
          f"node leases answer {a['node-leases']!r} is not {leases}",
          "List the Lease names in namespace kube-node-lease (one per node)."),
-    ], f"ServiceAccount 'default' appeared {seconds:.0f}s after {extra}; leases {leases}."
-       if seconds is not None else "")
+    ], f"ServiceAccount 'default' appeared {seconds:.0f}s after {extra} and its token authenticates as {user}; "
+       f"leases {leases}." if seconds is not None else "")
 
 
 @SUITE.check(id="no-cloud-controller", title="No cloud controller manager: a LoadBalancer stays pending",
