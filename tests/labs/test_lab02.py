@@ -10,9 +10,11 @@ import os
 import sys
 from pathlib import Path
 
+import papermill
 import pytest
 
 from labsupport.grade import grade
+from labsupport.labs import suite_for
 
 pytestmark = pytest.mark.cluster
 
@@ -44,7 +46,7 @@ MISTAKES = {
 
 
 @pytest.fixture(autouse=True)
-def venv_kubectl_first(monkeypatch):
+def venv_kubectl_first(monkeypatch, clients):  # clients: skip (or fail under CI) without the cluster
     """`!kubectl` cells must find the venv's kubectl (the cluster's version), not an older one on PATH."""
     monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
 
@@ -61,6 +63,16 @@ def test_answer_key_passes_every_check(tmp_path):
     assert not failed
     assert result.report.score == result.report.max_score
     assert set(checks) == set(UNSOLVED)
+
+
+def test_answer_key_runs_twice_in_a_row(namespace, lab_ctx, tmp_path):
+    """Re-running every cell in the same namespace must work (apply is idempotent, waits see the new state)."""
+    solution = ROOT / "solutions" / "02-pods.ipynb"
+    for run_number in (1, 2):
+        papermill.execute_notebook(str(solution), str(tmp_path / f"run{run_number}.ipynb"), cwd=str(solution.parent),
+                                   parameters={"namespace": namespace}, progress_bar=False, execution_timeout=300)
+    report = suite_for(LAB).run(lab_ctx(LAB))
+    assert report.passed, report.to_markdown()
 
 
 def test_learner_edition_fails_every_check_for_the_expected_reason(tmp_path):
