@@ -246,6 +246,12 @@ def test_cluster_shows_control_plane_nodes_and_truncates_pods(big):
     assert "pods/unscheduled" in nodes and "stuck" in text
 
 
+def test_cluster_can_show_pod_ips_beside_the_node_cidr(big):
+    _, _, text = parse_svg(diagrams.cluster(big, ips=True))
+    assert "10.244.2.13" in text and "pods 10.244.0.0/24" in text
+    assert "10.244.2.13" not in parse_svg(diagrams.cluster(big))[2]
+
+
 def test_cluster_without_namespace_lists_every_pod():
     objs = [node("kindlab-control-plane", control_plane=True), node("kindlab-worker")] + control_plane_pods()
     objs.append(pod("coredns-abc", ns="kube-system"))

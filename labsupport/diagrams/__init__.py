@@ -50,12 +50,13 @@ def _snap(source: Any, namespace: Any, parts: set[str]) -> Snapshot:
     return collect(clients_of(source), namespace=_namespace_of(source, namespace), parts=parts)
 
 
-def cluster(source: Any, namespace: Any = _ALL, *, max_pods_per_node: int = 15) -> Diagram:
+def cluster(source: Any, namespace: Any = _ALL, *, max_pods_per_node: int = 15, ips: bool = False) -> Diagram:
     """Control plane components, nodes and their pods. Pods of `namespace` (the lab's, for a LabContext) are
-    listed by name; pods of other namespaces are counted. Pass namespace=None to list every pod."""
+    listed by name; pods of other namespaces are counted. Pass namespace=None to list every pod; ips=True
+    adds each pod's IP next to its node's pod CIDR."""
     ns = _namespace_of(source, namespace)
     snap = source if isinstance(source, Snapshot) else collect(clients_of(source), parts=_cluster.PARTS)
-    return _cluster.draw(snap, namespace=ns, max_pods_per_node=max_pods_per_node)
+    return _cluster.draw(snap, namespace=ns, max_pods_per_node=max_pods_per_node, ips=ips)
 
 
 def ownership(source: Any, namespace: Any = _ALL, *, name: str | None = None, max_pods: int = 6) -> Diagram:

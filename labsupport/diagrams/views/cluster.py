@@ -18,9 +18,10 @@ PARTS = {"nodes", "pods"}
 SYSTEM_NAMESPACES = ("kube-system", "local-path-storage", "kube-public", "kube-node-lease")
 
 
-def draw(snap: Snapshot, *, namespace: str | None = None, max_pods_per_node: int = 15) -> Diagram:
+def draw(snap: Snapshot, *, namespace: str | None = None, max_pods_per_node: int = 15, ips: bool = False
+         ) -> Diagram:
     """Draw `snap` (nodes and pods of every namespace). With `namespace`, that namespace's pods are listed
-    and other pods are counted per namespace on each node."""
+    and other pods are counted per namespace on each node. `ips` adds each pod's IP (for the network lab)."""
     # A snapshot read from one namespace has no kube-system pods: say "not read", not "not found".
     complete = snap.namespace is None
     g = render.new_graph("cluster", "Cluster", _focus(snap, namespace), rankdir="TB")
@@ -51,7 +52,7 @@ def draw(snap: Snapshot, *, namespace: str | None = None, max_pods_per_node: int
             kubelet = f"kubelet/{node.name}"
             sub.node(kubelet, render.label("kubelet", node.kubelet_version, node.runtime.replace("://", " ")),
                      fillcolor="#eef2f5", color="#78909c")
-            table, node_hidden = _pod_table(by_node.pop(node.name, []), namespace, max_pods_per_node)
+            table, node_hidden = _pod_table(by_node.pop(node.name, []), namespace, max_pods_per_node, ips=ips)
             hidden += node_hidden
             sub.node(f"pods/{node.name}", table, shape="plain", style="")
             sub.edge(kubelet, f"pods/{node.name}", label=" runs", style="dotted", arrowhead="none")
@@ -62,13 +63,14 @@ def draw(snap: Snapshot, *, namespace: str | None = None, max_pods_per_node: int
 
     unscheduled = by_node.pop("", [])
     if unscheduled:
-        table, extra = _pod_table(unscheduled, namespace, max_pods_per_node, title="not scheduled yet")
+        table, extra = _pod_table(unscheduled, namespace, max_pods_per_node, title="not scheduled yet", ips=ips)
         hidden += extra
         g.node("pods/unscheduled", table, shape="plain", style="")
         g.edge("cp/kube-scheduler" if "kube-scheduler" in components else api_id, "pods/unscheduled",
                style="dashed", color=COLORS["progress"][1], label=" to place")
     for node_name, pods in sorted(by_node.items()):  # pods on nodes the snapshot does not list
-        table, extra = _pod_table(pods, namespace, max_pods_per_node, title=f"on unknown node {node_name}")
+        table, extra = _pod_table(pods, namespace, max_pods_per_node, title=f"on unknown node {node_name}",
+                                  ips=ips)
         hidden += extra
         g.node(f"pods/{node_name}", table, shape="plain", style="")
     if components or nodes:
@@ -112,7 +114,8 @@ def _control_plane(sub, components: dict[str, Pod], api_id: str, complete: bool 
         sub.edge(api_id, f"cp/{comp}", dir="back", label=" watch", color="#546e7a")
 
 
-def _pod_table(pods: list[Pod], namespace: str | None, limit: int, title: str = "") -> tuple[str, int]:
+def _pod_table(pods: list[Pod], namespace: str | None, limit: int, title: str = "", *, ips: bool = False
+               ) -> tuple[str, int]:
     """An HTML-like table: one row per pod (colour, name, status), others counted; returns (label, hidden)."""
     focus = [p for p in pods if namespace is None or p.namespace == namespace]
     others: dict[str, int] = defaultdict(int)
@@ -122,9 +125,10 @@ def _pod_table(pods: list[Pod], namespace: str | None, limit: int, title: str = 
     # System pods last: the learner's pods matter most when space runs out.
     focus.sort(key=lambda p: (p.namespace in SYSTEM_NAMESPACES, p.namespace, *render.pod_sort_key(p)))
     shown, hidden = render.take(focus, limit)
+    span = 3 if ips else 2  # columns after the colour cell
     rows = []
     if title:
-        rows.append(f'<TR><TD COLSPAN="3" ALIGN="LEFT"><B>{esc(title)}</B></TD></TR>')
+        rows.append(f'<TR><TD COLSPAN="{span + 1}" ALIGN="LEFT"><B>{esc(title)}</B></TD></TR>')
     show_ns = namespace is None
     for p in shown:
         fill, border = COLORS.get(p.health, COLORS["unknown"])
@@ -134,15 +138,17 @@ def _pod_table(pods: list[Pod], namespace: str | None, limit: int, title: str = 
         rows.append(
             f'<TR><TD BGCOLOR="{border}" WIDTH="6"></TD>'
             f'<TD ALIGN="LEFT" TOOLTIP="{esc(tip)}">{esc(name)}</TD>'
-            f'<TD ALIGN="LEFT"><FONT COLOR="{border}">{esc(status)}</FONT></TD></TR>'
+            f'<TD ALIGN="LEFT"><FONT COLOR="{border}">{esc(status)}</FONT></TD>'
+            + (f'<TD ALIGN="LEFT"><FONT COLOR="#546e7a">{esc(p.ip or "-")}</FONT></TD>' if ips else "")
+            + "</TR>"
         )
     if hidden:
-        rows.append(f'<TR><TD></TD><TD ALIGN="LEFT" COLSPAN="2"><I>+{hidden} more pods</I></TD></TR>')
+        rows.append(f'<TR><TD></TD><TD ALIGN="LEFT" COLSPAN="{span}"><I>+{hidden} more pods</I></TD></TR>')
     for ns, count in sorted(others.items()):
-        rows.append(f'<TR><TD></TD><TD ALIGN="LEFT" COLSPAN="2"><FONT COLOR="#78909c">{esc(ns)}: {count} '
+        rows.append(f'<TR><TD></TD><TD ALIGN="LEFT" COLSPAN="{span}"><FONT COLOR="#78909c">{esc(ns)}: {count} '
                     f'pod{"s" if count != 1 else ""}</FONT></TD></TR>')
     if not rows:
-        rows.append('<TR><TD></TD><TD ALIGN="LEFT" COLSPAN="2"><FONT COLOR="#78909c">no pods</FONT></TD></TR>')
+        rows.append(f'<TR><TD></TD><TD ALIGN="LEFT" COLSPAN="{span}"><FONT COLOR="#78909c">no pods</FONT></TD></TR>')
     table = ('<<TABLE BORDER="1" COLOR="#b0bec5" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2" BGCOLOR="white">'
              + "".join(rows) + "</TABLE>>")
     return table, hidden
