@@ -178,6 +178,8 @@ def _execute(notebook: Path, output: Path, parameters: dict, *, cell_timeout: fl
            "cell_timeout": cell_timeout, "timeout": timeout, "result": str(result_file)}
     package_root = str(Path(labsupport.__file__).resolve().parent.parent)
     env = {**os.environ, "KUBECONFIG": str(kubeconfig),
+           # kind and kubectl are installed beside this python: `!kubectl` cells find them as in `make lab`.
+           "PATH": os.pathsep.join(p for p in (str(Path(sys.executable).parent), os.environ.get("PATH")) if p),
            # The kernel imports this labsupport even if it is not installed, and is this venv's python3.
            "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p),
            "JUPYTER_PATH": os.pathsep.join(p for p in (str(Path(sys.prefix) / "share" / "jupyter"),

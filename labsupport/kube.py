@@ -79,9 +79,9 @@ class Clients:
     @cached_property
     def dynamic(self) -> DynamicClient:
         """Discovery-backed client for any kind; built once per Clients because discovery costs requests."""
-        # No discovery cache file: a shared file in /tmp is hidden state that any process (a graded
-        # notebook included) could rewrite to redirect this client.
-        return DynamicClient(self.api, cache_file=os.devnull)
+        # No discovery cache file (this path can be neither read nor written): a shared file in /tmp is hidden
+        # state that any process, a graded notebook included, could rewrite to redirect this client.
+        return DynamicClient(self.api, cache_file=os.path.join(os.devnull, "discovery.json"))
 
 
 def kubeconfig_paths(kubeconfig: str | os.PathLike | None = None) -> list[Path]:
