@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             verdict = ("OVER BUDGET " if slow else "") + ("all checks pass" if result.passed else "CHECKS FAIL")
             print(f"{lab_id:<4} {run:>4} {notebook:>11.1f} {total:>10.1f} "
                   f"{result.report.score:>4g}/{result.report.max_score:<4g}  {verdict}", flush=True)
+            if result.execution.error:
+                print(f"     stopped at {result.execution.error.describe()}", flush=True)
     return 1 if over else 0
 
 
