@@ -114,13 +114,16 @@ def static_pods(ctx):
     mirrors = sorted(p.metadata.name for p in pods if MIRROR_ANNOTATION in (p.metadata.annotations or {}))
     schedulers = [p.spec.node_name for p in pods if (p.metadata.labels or {}).get("component") == "kube-scheduler"]
     listed = _items(a["static-pods"] or "")
-    extra = sorted(set(listed) - set(mirrors))
+    extra = sorted(set(listed) & {p.metadata.name for p in pods} - set(mirrors))
+    if extra:
+        hint = (f"Keep only the static pods (etcd, API server, controller manager, scheduler); {extra} are "
+                "created through the API server (DaemonSets, Deployments).")
+    elif len(listed) == 1 and listed[0].isdigit():
+        hint = "Record the static pods' names (a list), not how many there are."
+    else:
+        hint = "List the names of all of them: etcd, kube-apiserver, kube-controller-manager, kube-scheduler."
     return _score([
-        (listed == mirrors,
-         f"static pods answer {listed} is not {mirrors}",
-         "Keep only the static pods (etcd, API server, controller manager, scheduler); "
-         f"{extra} are managed by the API server (DaemonSets, Deployments)." if extra else
-         "List all four: etcd, kube-apiserver, kube-controller-manager, kube-scheduler."),
+        (listed == mirrors, f"static pods answer {listed} is not {mirrors}", hint),
         (a["scheduler-node"] in schedulers,
          f"scheduler node answer {a['scheduler-node']!r} is not {schedulers}",
          "Record the NODE column of the kube-scheduler pod, not the pod's name."),
@@ -488,6 +491,11 @@ def node_containers(ctx):
     if len(answer) >= 12 and any(i.startswith(answer) for i in ids):
         return ok(f"crictl on {pod.spec.node_name} shows container {answer[:13]} of pod 'pinned'.")
     if answer in (pod.metadata.uid or ""):
-        return fail("You recorded the pod's uid.", "Record the CONTAINER id crictl prints, not the POD id.")
+        return fail("You recorded the pod's uid (metadata.uid).", "Record the CONTAINER id crictl prints.")
+    sandboxes = run_in_node(pod.spec.node_name, ["crictl", "pods", "-q", "--name", "pinned",
+                                                 "--namespace", ctx.namespace]).stdout.split()
+    if len(answer) >= 12 and any(s.startswith(answer) for s in sandboxes):
+        return fail("You recorded the POD ID (the pod's sandbox, its pause container).",
+                    "Record the CONTAINER id (first column of `crictl ps`), not the POD ID.")
     return fail(f"{answer!r} is not the id of pod 'pinned''s container (which starts {ids[0][:13]}).",
                 "Run crictl on the node where 'pinned' runs; `crictl ps` without --label shows everything.")
