@@ -138,16 +138,26 @@ def delete(name: str = DEFAULT_CLUSTER) -> None:
 
 
 def create(spec: ClusterSpec, image: str, *, log=sys.stderr) -> float:
-    """`kind create cluster`, its progress shown as it goes; returns seconds taken. kind cleans up on failure."""
+    """`kind create cluster` with a progress bar driven by kind's own step lines; returns seconds taken.
+
+    kind deletes what it made when it fails; the error then quotes the end of its output.
+    """
+    from labsupport.progress import KIND_STEPS, follow_steps, progress
+
     cmd = [_kind(), "create", "cluster", "--name", spec.name, "--config", str(spec.config),
            "--image", image, "--wait", f"{spec.wait_seconds}s"]
     print(f"[kindlab] {' '.join(cmd)}", file=log, flush=True)
+    steps = [s for s in KIND_STEPS if spec.nodes > 1 or s != "Joining worker nodes"]
     start = time.monotonic()
-    proc = subprocess.run(cmd, stdout=log, stderr=log, timeout=spec.wait_seconds + 300)
-    if proc.returncode != 0:
-        raise ClusterUnavailable(f"kind could not create cluster {spec.name} with image {image}",
-                                 hint="Read kind's output above; rerun with `kind create cluster --retain ...` "
-                                      "to keep the failed nodes for `kind export logs`.")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with progress(f"Creating cluster {spec.name} ({spec.nodes} node{'s' if spec.nodes > 1 else ''})",
+                  total=len(steps), stream=log) as bar:
+        lines = follow_steps(proc.stdout, bar, steps)
+    if proc.wait(timeout=spec.wait_seconds + 300) != 0:
+        tail = "\n".join(lines[-15:])
+        raise ClusterUnavailable(f"kind could not create cluster {spec.name} with image {image}:\n{tail}",
+                                 hint="Rerun the command above with `--retain` to keep the failed nodes, then "
+                                      f"`kind export logs --name {spec.name}` collects their logs.")
     return time.monotonic() - start
 
 

@@ -19,7 +19,7 @@ from labsupport.diagrams.model import Snapshot
 
 SVG = "{http://www.w3.org/2000/svg}"
 AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.56"
-BUSYBOX = "docker.io/library/busybox:1.36"
+BUSYBOX = "docker.io/library/busybox:1.35"
 
 
 def parse_svg(diagram) -> tuple[set[str], set[tuple[str, str]], str]:

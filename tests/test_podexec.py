@@ -14,7 +14,7 @@ spec:
   terminationGracePeriodSeconds: 0
   containers:
   - name: main
-    image: docker.io/library/busybox:1.36
+    image: docker.io/library/busybox:1.35
     imagePullPolicy: IfNotPresent
     command: [sleep, "3600"]
 """
