@@ -255,6 +255,9 @@ def statefulset_identity(ctx):
         hints.append("Run 2 replicas to see one name and one claim per replica.")
     elif not all(p is not None and is_ready(p) for p in pods.values()):
         problems.append(f"not all of {names} are Ready")
+    elif sts["spec"].get("podManagementPolicy", "OrderedReady") != "OrderedReady":
+        problems.append(f"db starts its pods with podManagementPolicy {sts['spec']['podManagementPolicy']}")
+        hints.append("Keep the default podManagementPolicy OrderedReady: db-1 starts only once db-0 is Ready.")
     elif headless is None or headless["spec"].get("clusterIP") != "None":
         problems.append(f"no headless Service {sts['spec'].get('serviceName')!r} (clusterIP: None)")
         hints.append("Create Service db with clusterIP: None, and set serviceName: db in the StatefulSet.")
