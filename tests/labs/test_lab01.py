@@ -51,7 +51,7 @@ MISTAKES = {
     "node_name_instead_of_selector": [
         ("node-selector", 0.25, "has no nodeSelector", "spec.nodeName bypasses the scheduler")],
     "static_pods_include_daemonsets": [
-        ("static-pods", 1.0, "static pods answer", "are managed by the API server")],
+        ("static-pods", 1.0, "static pods answer", "are created through the API server")],
     "pending_by_selector_not_requests": [
         ("pending-pod", 1.0, "no FailedScheduling event says Insufficient", "because of its requests")],
 }
