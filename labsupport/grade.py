@@ -141,16 +141,21 @@ def grade(notebook: str | os.PathLike, lab_id: str, *, out: str | os.PathLike, c
         if keep_namespace:
             progress(f"grade: kept namespace {namespace} (delete it with `kubectl delete ns {namespace}`)")
         else:
-            _delete_namespace(clients, namespace)
-            progress(f"grade: namespace {namespace} deleted")
+            deleted = _delete_namespaces(clients, namespace)
+            progress(f"grade: namespaces {', '.join(deleted)} deleted")
 
 
-def _delete_namespace(clients, namespace: str) -> None:
-    try:
-        clients.core.delete_namespace(namespace)
-    except ApiException as exc:
-        if exc.status != 404:
-            raise
+def _delete_namespaces(clients, namespace: str) -> list[str]:
+    """Delete the grading namespace and any `<namespace>-<suffix>` namespace the lab made beside it."""
+    names = [ns.metadata.name for ns in clients.core.list_namespace().items
+             if ns.metadata.name == namespace or ns.metadata.name.startswith(namespace + "-")]
+    for name in names:
+        try:
+            clients.core.delete_namespace(name)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+    return names
 
 
 def read_submission(notebook: Path) -> tuple[nbformat.NotebookNode | None, CellError | None]:
