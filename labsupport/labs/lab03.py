@@ -270,7 +270,8 @@ def statefulset_identity(ctx):
                      "with its pod.")
         return _summary(score, problems, hints, "")
     claims = {n: _get(ctx, "PersistentVolumeClaim", f"data-{n}") for n in names}
-    bad = {f"data-{n}": (c or {}).get("status", {}).get("phase", "missing") if c else "missing"
+    bad = {f"data-{n}": "missing" if c is None else
+           f"{c['status'].get('phase')}, class {c['spec'].get('storageClassName')}"
            for n, c in claims.items()
            if c is None or c["status"].get("phase") != "Bound" or c["spec"].get("storageClassName") != "standard"}
     if bad:
