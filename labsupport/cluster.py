@@ -191,8 +191,10 @@ def wait_ready(name: str, *, timeout: int = 180, log=sys.stderr) -> float:
 
 
 def ensure_cluster(spec: ClusterSpec, *, recreate: bool = False, log=sys.stderr) -> ClusterStatus:
-    """Reuse a healthy cluster; create a missing one; an unhealthy one only with ``recreate``."""
-    require(run_preflight(nodes=spec.nodes))
+    """Reuse a healthy cluster; create a missing one; an unhealthy one only with ``recreate``.
+
+    Preflight runs only before creating: a running cluster itself uses the memory that preflight asks for.
+    """
     current = status(spec.name)
     if current.healthy and not recreate:
         print(f"[kindlab] cluster {spec.name} is healthy: reusing it ({len(current.nodes)} nodes Ready)",
@@ -205,6 +207,7 @@ def ensure_cluster(spec: ClusterSpec, *, recreate: bool = False, log=sys.stderr)
                 hint=f"Recreate it with `make cluster RECREATE=1`, or delete it with `kind delete cluster --name {spec.name}`.")
         print(f"[kindlab] deleting cluster {spec.name} ({current.detail or 'recreate requested'})", file=log, flush=True)
         delete(spec.name)
+    require(run_preflight(nodes=spec.nodes))
     image = choose_image(spec)
     seconds = create(spec, image, log=log)
     seconds += wait_ready(spec.name, timeout=spec.wait_seconds, log=log)
