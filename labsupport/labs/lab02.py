@@ -10,68 +10,14 @@ from __future__ import annotations
 from labsupport import find
 from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.lab import read_answer
+from labsupport.labs.common import (container_status, endpoint_addresses, is_ready, labels_of, selector_mismatch,
+                                    selector_text, selects)
 from labsupport.podexec import exec_in_pod
 
 SUITE = CheckSuite("02", "Pods")
 
 
-# --- helpers shared with lab 03 (services and pods seen as plain dicts) -------------------------------------
-
-def labels_of(obj: dict) -> dict:
-    return (obj.get("metadata") or {}).get("labels") or {}
-
-
-def is_ready(pod: dict) -> bool:
-    conditions = (pod.get("status") or {}).get("conditions") or []
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
-
-
-def container_status(pod: dict, name: str | None = None) -> dict:
-    """The status of container ``name`` (the first one when None), or {} before the kubelet reports it."""
-    for cs in (pod.get("status") or {}).get("containerStatuses") or []:
-        if name is None or cs.get("name") == name:
-            return cs
-    return {}
-
-
-def selects(selector: dict, labels: dict) -> bool:
-    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
-
-
-def selector_text(selector: dict) -> str:
-    return ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or "(none)"
-
-
-def selector_mismatch(service: dict, pods: list[dict]) -> str | None:
-    """Why ``service`` does not select ``pods`` (the pods it should select), or None when it selects them all.
-
-    "its selector is app=gates but the pods carry app=gate"
-    """
-    selector = (service.get("spec") or {}).get("selector") or {}
-    if not selector:
-        return "it has no selector, so it selects no pods at all"
-    wrong = []
-    for key, value in sorted(selector.items()):
-        carried = sorted({labels_of(p).get(key, "") for p in pods if labels_of(p).get(key) != value})
-        if carried:
-            have = " / ".join(f"{key}={c}" if c else f"no {key} label" for c in carried)
-            offenders = sum(labels_of(p).get(key) != value for p in pods)
-            wrong.append(f"{'the pods carry' if offenders == len(pods) else 'some pods carry'} {have}")
-    if not wrong:
-        return None
-    return f"its selector is {selector_text(selector)} but " + " and ".join(wrong)
-
-
-def endpoint_addresses(ctx, service: str) -> tuple[set[str], set[str]]:
-    """Names of the pods behind ``service``'s endpoint slices: (ready, not ready)."""
-    ready, unready = set(), set()
-    for eps in find.by_label(ctx.clients, "EndpointSlice", ctx.namespace, f"kubernetes.io/service-name={service}"):
-        for ep in eps.get("endpoints") or []:
-            name = (ep.get("targetRef") or {}).get("name")
-            if name:
-                ((ready if (ep.get("conditions") or {}).get("ready") else unready)).add(name)
-    return ready, unready
-
+# --- helpers --------------------------------------------------------------------------------------------------
 
 def _missing_answer(key: str):
     return fail(f"No answer recorded for {key!r}.", f"Run the task cell that calls lab.answer(ctx, {key!r}, ...).")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from labsupport import find
 from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.lab import read_answer
-from labsupport.labs.lab02 import endpoint_addresses, is_ready, labels_of, selector_mismatch, selector_text, selects
+from labsupport.labs.common import endpoint_addresses, is_ready, labels_of, selector_mismatch, selector_text, selects
 from labsupport.podexec import exec_in_pod
 from labsupport.waits import rolled_out
 
