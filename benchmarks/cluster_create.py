@@ -71,32 +71,37 @@ def bench_config(nodes: int, tmp: Path) -> Path:
 def create_times(nodes: int, image: str, tmp: Path) -> dict[str, float]:
     config = bench_config(nodes, tmp)
     raw_name, ours_name = f"kindlab-bench-raw{nodes}", f"kindlab-bench-ours{nodes}"
+    kubeconfig = str(tmp / "bench.kubeconfig")  # never the user's: their current context stays as it was
+
+    def kind_delete(name: str) -> None:
+        subprocess.run(["kind", "delete", "cluster", "--name", name, "--kubeconfig", kubeconfig], capture_output=True)
+
     for name in (raw_name, ours_name):
-        subprocess.run(["kind", "delete", "cluster", "--name", name], capture_output=True)
+        kind_delete(name)
     try:
         raw = timed(["kind", "create", "cluster", "--name", raw_name, "--config", str(config), "--image", image,
-                     "--wait", "180s", "--kubeconfig", str(tmp / "raw.kubeconfig")])
+                     "--wait", "180s", "--kubeconfig", kubeconfig])
         # The same readiness labsupport insists on, measured after raw kind for comparison.
         start = time.monotonic()
-        subprocess.run(["kubectl", "--kubeconfig", str(tmp / "raw.kubeconfig"), "wait", "--for=condition=Ready",
+        subprocess.run(["kubectl", "--kubeconfig", kubeconfig, "--context", f"kind-{raw_name}", "wait", "--for=condition=Ready",
                         "nodes", "--all", "--timeout=180s"], check=True, capture_output=True)
         raw_all_ready = raw + time.monotonic() - start
-        subprocess.run(["kind", "delete", "cluster", "--name", raw_name], check=True, capture_output=True)
+        kind_delete(raw_name)
         # labsupport's path, step by step (the same steps ensure_cluster takes), to show where time goes.
-        spec = cluster.ClusterSpec(ours_name, config, image)
+        spec = cluster.ClusterSpec(ours_name, config, image, kubeconfig=kubeconfig)
         quiet = open(os.devnull, "w")
         start = time.monotonic()
-        cluster.status(ours_name)
+        cluster.status(ours_name, kubeconfig=kubeconfig)
         cluster.require(cluster.run_preflight(nodes=spec.nodes))
         cluster.choose_image(spec)
         checks = time.monotonic() - start
         kind_part = cluster.create(spec, image, log=quiet)
-        waits = cluster.wait_ready(ours_name, timeout=180, log=quiet)
+        waits = cluster.wait_ready(ours_name, timeout=180, kubeconfig=kubeconfig, log=quiet)
         ours = time.monotonic() - start
-        assert cluster.status(ours_name).healthy
+        assert cluster.status(ours_name, kubeconfig=kubeconfig).healthy
     finally:
         for name in (raw_name, ours_name):
-            subprocess.run(["kind", "delete", "cluster", "--name", name], capture_output=True)
+            kind_delete(name)
     return {"raw_kind": raw, "raw_kind_all_nodes_ready": raw_all_ready, "labsupport": ours,
             "labsupport_checks": checks, "labsupport_kind_create": kind_part,
             "labsupport_wait_dns_storage": waits, "ratio": ours / raw,

@@ -36,6 +36,9 @@ class ClusterSpec:
     config: Path = CLUSTERS / "kind-3node.yaml"
     image: str | None = None
     wait_seconds: int = 180
+    # None: kind's default (~/.kube/config, or $KUBECONFIG). Throwaway clusters pass their own file, so that
+    # creating and deleting them never changes the current context of the learner's kubeconfig.
+    kubeconfig: str | None = None
 
     @classmethod
     def default(cls, **overrides) -> "ClusterSpec":
@@ -108,6 +111,10 @@ def cluster_exists(name: str) -> bool:
     return name in out.stdout.split()
 
 
+def _kubeconfig_args(kubeconfig: str | None) -> list[str]:
+    return ["--kubeconfig", kubeconfig] if kubeconfig else []
+
+
 def status(name: str = DEFAULT_CLUSTER, *, kubeconfig: str | None = None) -> ClusterStatus:
     """Exists? All node containers running, API answering, every node Ready?"""
     if not cluster_exists(name):
@@ -117,10 +124,9 @@ def status(name: str = DEFAULT_CLUSTER, *, kubeconfig: str | None = None) -> Clu
                if _run(["docker", "inspect", "-f", "{{.State.Running}}", n]).stdout.strip() != "true"]
     if stopped:
         return ClusterStatus(name, True, False, detail=f"node containers not running: {', '.join(stopped)}")
-    cmd = ["kubectl", "--context", context_name(name), "get", "nodes", "--request-timeout=10s",
+    cmd = ["kubectl", *_kubeconfig_args(kubeconfig), "--context", context_name(name), "get", "nodes",
+           "--request-timeout=10s",
            "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=='Ready')].status} {end}"]
-    if kubeconfig:
-        cmd[1:1] = ["--kubeconfig", kubeconfig]
     out = _run(cmd, timeout=30)
     if out.returncode != 0:
         return ClusterStatus(name, True, False, detail=f"API server does not answer: {out.stderr.strip()[:300]}")
@@ -130,8 +136,8 @@ def status(name: str = DEFAULT_CLUSTER, *, kubeconfig: str | None = None) -> Clu
                          detail="" if healthy else f"nodes not all Ready: {ready or 'none registered'}")
 
 
-def delete(name: str = DEFAULT_CLUSTER) -> None:
-    out = _run([_kind(), "delete", "cluster", "--name", name], timeout=180)
+def delete(name: str = DEFAULT_CLUSTER, *, kubeconfig: str | None = None) -> None:
+    out = _run([_kind(), "delete", "cluster", "--name", name, *_kubeconfig_args(kubeconfig)], timeout=180)
     if out.returncode != 0:
         raise ClusterUnavailable(f"deleting cluster {name} failed: {out.stderr.strip()}",
                                  hint=f"Remove its containers by hand: docker rm -f $(docker ps -aq --filter label=io.x-k8s.kind.cluster={name})")
@@ -145,7 +151,7 @@ def create(spec: ClusterSpec, image: str, *, log=sys.stderr) -> float:
     from labsupport.progress import KIND_STEPS, follow_steps, progress
 
     cmd = [_kind(), "create", "cluster", "--name", spec.name, "--config", str(spec.config),
-           "--image", image, "--wait", f"{spec.wait_seconds}s"]
+           "--image", image, "--wait", f"{spec.wait_seconds}s", *_kubeconfig_args(spec.kubeconfig)]
     print(f"[kindlab] {' '.join(cmd)}", file=log, flush=True)
     steps = [s for s in KIND_STEPS if spec.nodes > 1 or s != "Joining worker nodes"]
     start = time.monotonic()
@@ -169,7 +175,7 @@ READY_WAITS = [
 ]
 
 
-def wait_ready(name: str, *, timeout: int = 180, log=sys.stderr) -> float:
+def wait_ready(name: str, *, timeout: int = 180, kubeconfig: str | None = None, log=sys.stderr) -> float:
     """Every node Ready, DNS and storage provisioner available (kubectl waits by watch); seconds taken.
 
     On timeout, the error names what was waited for and shows the nodes, the pods not running and recent events.
@@ -177,16 +183,16 @@ def wait_ready(name: str, *, timeout: int = 180, log=sys.stderr) -> float:
     start = time.monotonic()
     for args in READY_WAITS:
         left = max(1, int(timeout - (time.monotonic() - start)))
-        out = _run(["kubectl", "--context", context_name(name), *args, f"--timeout={left}s"], timeout=left + 30)
+        ctx = ["kubectl", *_kubeconfig_args(kubeconfig), "--context", context_name(name)]
+        out = _run([*ctx, *args, f"--timeout={left}s"], timeout=left + 30)
         if out.returncode != 0:
-            ctx = ["kubectl", "--context", context_name(name)]
             state = _run([*ctx, "get", "nodes,pods", "-A", "-o", "wide"]).stdout
             events = _run([*ctx, "get", "events", "-A", "--sort-by=.lastTimestamp"]).stdout.splitlines()[-8:]
             raise ClusterUnavailable(
                 f"cluster {name}: `kubectl {' '.join(args)}` did not succeed within {timeout}s: "
                 f"{out.stderr.strip() or out.stdout.strip()}\n{state}\nrecent events:\n" + "\n".join(events),
                 hint=f"Look at the objects above; `kind export logs --name {name}` collects every node's logs.")
-    print(f"[kindlab] all nodes Ready, DNS and storage available", file=log, flush=True)
+    print("[kindlab] all nodes Ready, DNS and storage available", file=log, flush=True)
     return time.monotonic() - start
 
 
@@ -195,7 +201,7 @@ def ensure_cluster(spec: ClusterSpec, *, recreate: bool = False, log=sys.stderr)
 
     Preflight runs only before creating: a running cluster itself uses the memory that preflight asks for.
     """
-    current = status(spec.name)
+    current = status(spec.name, kubeconfig=spec.kubeconfig)
     if current.healthy and not recreate:
         print(f"[kindlab] cluster {spec.name} is healthy: reusing it ({len(current.nodes)} nodes Ready)",
               file=log, flush=True)
@@ -206,13 +212,13 @@ def ensure_cluster(spec: ClusterSpec, *, recreate: bool = False, log=sys.stderr)
                 f"cluster {spec.name} exists but is unhealthy: {current.detail}",
                 hint=f"Recreate it with `make cluster RECREATE=1`, or delete it with `kind delete cluster --name {spec.name}`.")
         print(f"[kindlab] deleting cluster {spec.name} ({current.detail or 'recreate requested'})", file=log, flush=True)
-        delete(spec.name)
+        delete(spec.name, kubeconfig=spec.kubeconfig)
     require(run_preflight(nodes=spec.nodes))
     image = choose_image(spec)
     seconds = create(spec, image, log=log)
-    seconds += wait_ready(spec.name, timeout=spec.wait_seconds, log=log)
+    seconds += wait_ready(spec.name, timeout=spec.wait_seconds, kubeconfig=spec.kubeconfig, log=log)
     print(f"[kindlab] cluster {spec.name} ready in {seconds:.0f}s from {image}", file=log, flush=True)
-    final = status(spec.name)
+    final = status(spec.name, kubeconfig=spec.kubeconfig)
     if not final.healthy:
         raise ClusterUnavailable(f"cluster {spec.name} was created but is not healthy: {final.detail}",
                                  hint=f"Inspect with `kubectl --context {context_name(spec.name)} get nodes,pods -A`.")

@@ -56,16 +56,18 @@ def test_status_of_a_missing_cluster():
 
 def test_unhealthy_cluster_is_reported_then_recreated_on_request(tmp_path):
     name = "kindlab-test-unhealthy"
-    spec = cluster.ClusterSpec(name, REPO / "clusters" / "kind-1node.yaml", wait_seconds=120)
     image = cluster.choose_image(cluster.ClusterSpec())
-    spec = cluster.ClusterSpec(name, spec.config, image, wait_seconds=120)
+    kubeconfig = str(tmp_path / "kubeconfig")  # the user's kubeconfig and current context stay untouched
+    spec = cluster.ClusterSpec(name, REPO / "clusters" / "kind-1node.yaml", image, wait_seconds=120,
+                               kubeconfig=kubeconfig)
+    before = Path.home().joinpath(".kube/config").read_text() if Path.home().joinpath(".kube/config").exists() else None
     log = open(tmp_path / "kind.log", "w")
     try:
         cluster.ensure_cluster(spec, log=log)
-        assert cluster.status(name).healthy
+        assert cluster.status(name, kubeconfig=kubeconfig).healthy
         subprocess.run(["docker", "stop", f"{name}-control-plane"], check=True, capture_output=True, timeout=120)
 
-        st = cluster.status(name)
+        st = cluster.status(name, kubeconfig=kubeconfig)
         assert st.exists and not st.healthy and "not running" in st.detail
         with pytest.raises(ClusterUnavailable) as err:
             cluster.ensure_cluster(spec, log=log)
@@ -75,4 +77,7 @@ def test_unhealthy_cluster_is_reported_then_recreated_on_request(tmp_path):
         recreated = cluster.ensure_cluster(spec, recreate=True, log=log)
         assert recreated.healthy and recreated.nodes == {f"{name}-control-plane": "True"}
     finally:
-        subprocess.run(["kind", "delete", "cluster", "--name", name], capture_output=True, timeout=180)
+        subprocess.run(["kind", "delete", "cluster", "--name", name, "--kubeconfig", kubeconfig],
+                       capture_output=True, timeout=180)
+    after = Path.home().joinpath(".kube/config").read_text() if Path.home().joinpath(".kube/config").exists() else None
+    assert after == before, "creating and deleting a throwaway cluster changed the user's kubeconfig"
