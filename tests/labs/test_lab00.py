@@ -7,17 +7,12 @@ Each notebook runs through the real grader (papermill in a fresh namespace, chec
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-
 import pytest
 
-from labsupport.grade import grade
+from gradecases import ROOT, answer_key_passes, learner_edition_fails, mistake_scored
 
 pytestmark = pytest.mark.cluster
 
-ROOT = Path(__file__).resolve().parents[2]
 LAB = "00"
 FIXTURES = ROOT / "tests" / "fixtures" / f"lab{LAB}"
 
@@ -45,43 +40,14 @@ MISTAKES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def venv_kubectl_first(monkeypatch):
-    """`!kubectl` cells must find the venv's kubectl (the cluster's version), not an older one on PATH."""
-    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-
-
-def run(notebook: Path, out: Path):
-    result = grade(notebook, LAB, out=out, cell_timeout=300, timeout=900)
-    return result, {r.id: r for r in result.report.results}
-
-
 def test_answer_key_passes_every_check(tmp_path):
-    result, checks = run(ROOT / "solutions" / "00-welcome.ipynb", tmp_path)
-    assert result.execution.ok, result.execution.error
-    failed = {i: (r.message, r.hint) for i, r in checks.items() if not r.passed}
-    assert not failed
-    assert result.report.score == result.report.max_score
-    assert set(checks) == set(UNSOLVED)
+    answer_key_passes(ROOT / "solutions" / "00-welcome.ipynb", LAB, tmp_path, UNSOLVED)
 
 
 def test_learner_edition_fails_every_check_for_the_expected_reason(tmp_path):
-    result, checks = run(ROOT / "labs" / "00-welcome.ipynb", tmp_path)
-    assert result.execution.ok, result.execution.error  # the unsolved notebook still runs top to bottom
-    assert set(checks) == set(UNSOLVED)
-    for check_id, reason in UNSOLVED.items():
-        assert not checks[check_id].passed, check_id
-        assert checks[check_id].score == 0, check_id
-        assert reason in checks[check_id].message, (check_id, checks[check_id].message)
+    learner_edition_fails(ROOT / "labs" / "00-welcome.ipynb", LAB, tmp_path, UNSOLVED)
 
 
 @pytest.mark.parametrize("fixture", sorted(MISTAKES))
 def test_typical_mistake_gets_partial_credit_and_its_hint(fixture, tmp_path):
-    result, checks = run(FIXTURES / f"{fixture}.ipynb", tmp_path)
-    assert result.execution.ok, result.execution.error
-    for check_id, points, message, hint in MISTAKES[fixture]:
-        check = checks[check_id]
-        assert not check.passed, check_id
-        assert check.score == points, (check_id, check.score, check.message)
-        assert message in check.message, (check_id, check.message)
-        assert hint in (check.hint or ""), (check_id, check.hint)
+    mistake_scored(FIXTURES / f"{fixture}.ipynb", LAB, tmp_path, MISTAKES[fixture])
