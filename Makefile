@@ -71,7 +71,8 @@ cluster-down:
 
 lab: cluster
 	@echo "Opening the workbook: the URL to open is printed below (with its token)."
-	$(PY) -m jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) --notebook-dir=$(CURDIR) labs/
+	$(PY) -m jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) --notebook-dir=$(CURDIR) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) labs/
 
 # Notebooks: learner editions generated from the answer keys, nothing committed with outputs.
 check-notebooks: setup
