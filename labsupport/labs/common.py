@@ -5,10 +5,22 @@ Objects are plain dicts as the API returns them (``find.get`` / ``find.by_label`
 
 from __future__ import annotations
 
+from kubernetes.client.exceptions import ApiException
+
 from labsupport import find
 
-__all__ = ["container_status", "endpoint_addresses", "is_ready", "labels_of", "selector_mismatch", "selector_text",
-           "selects"]
+__all__ = ["container_status", "endpoint_addresses", "is_ready", "labels_of", "read_or_none", "selector_mismatch",
+           "selector_text", "selects"]
+
+
+def read_or_none(read, *args):
+    """The object ``read(*args)`` returns (a typed client call), or None when it does not exist."""
+    try:
+        return read(*args)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
 
 
 def labels_of(obj: dict) -> dict:

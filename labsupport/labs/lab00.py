@@ -10,6 +10,7 @@ from pathlib import Path
 
 from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.lab import read_answer
+from labsupport.labs.common import read_or_none
 
 SUITE = CheckSuite("00", "Welcome and setup")
 
@@ -143,14 +144,9 @@ def container_runtime(ctx):
 @SUITE.check(id="first-configmap", title="A first object: ConfigMap 'welcome'", points=1,
              hint="Task 5: kubectl create configmap welcome --from-literal=greeting=hello -n <namespace>")
 def first_configmap(ctx):
-    from kubernetes.client.exceptions import ApiException
-
-    try:
-        cm = ctx.clients.core.read_namespaced_config_map("welcome", ctx.namespace)
-    except ApiException as exc:
-        if exc.status == 404:
-            return fail(f"No ConfigMap 'welcome' in namespace {ctx.namespace}.")
-        raise
+    cm = read_or_none(ctx.clients.core.read_namespaced_config_map, "welcome", ctx.namespace)
+    if cm is None:
+        return fail(f"No ConfigMap 'welcome' in namespace {ctx.namespace}.")
     data = cm.data or {}
     if data.get("greeting") == "hello":
         return ok("ConfigMap 'welcome' holds greeting=hello.")
@@ -161,14 +157,9 @@ def first_configmap(ctx):
 @SUITE.check(id="first-pod", title="A first pod 'hello' running the pause image", points=2,
              hint="Task 5: Apply the pod manifest from the task, then wait for it to be Ready.")
 def first_pod(ctx):
-    from kubernetes.client.exceptions import ApiException
-
-    try:
-        pod = ctx.clients.core.read_namespaced_pod("hello", ctx.namespace)
-    except ApiException as exc:
-        if exc.status == 404:
-            return fail(f"No pod 'hello' in namespace {ctx.namespace}.")
-        raise
+    pod = read_or_none(ctx.clients.core.read_namespaced_pod, "hello", ctx.namespace)
+    if pod is None:
+        return fail(f"No pod 'hello' in namespace {ctx.namespace}.")
     container = pod.spec.containers[0]
     if container.image != PAUSE_IMAGE:
         return partial(0.25, f"Pod 'hello' runs {container.image!r}.",

@@ -18,6 +18,7 @@ from kubernetes.client.exceptions import ApiException
 
 from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.lab import read_answer
+from labsupport.labs.common import read_or_none
 from labsupport.podexec import run_in_node
 
 SUITE = CheckSuite("01", "The control plane and the nodes")
@@ -42,16 +43,6 @@ def _items(value: str) -> list[str]:
     """An answer recorded as a list ("a,b" or "['a', 'b']") as a sorted list of names."""
     cleaned = value.strip().strip("[]()")
     return sorted(p.strip().strip("'\"") for p in cleaned.replace("\n", ",").split(",") if p.strip())
-
-
-def _get(read, *args):
-    """The object read by ``read(*args)``, or None when it does not exist."""
-    try:
-        return read(*args)
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
 
 
 def _workers(ctx) -> list[str]:
@@ -187,11 +178,11 @@ def replicaset_heals(ctx):
     a = _answers(ctx, "deleted-pod", "replacement-pod")
     if all(v is None for v in a.values()):
         return _missing("deleted-pod", "replacement-pod")
-    rs = _get(ctx.clients.apps.read_namespaced_replica_set, "web", ctx.namespace)
+    rs = read_or_none(ctx.clients.apps.read_namespaced_replica_set, "web", ctx.namespace)
     if rs is None:
         return fail("There is no ReplicaSet 'web'.")
-    deleted = _get(ctx.clients.core.read_namespaced_pod, a["deleted-pod"] or "-", ctx.namespace)
-    new = _get(ctx.clients.core.read_namespaced_pod, a["replacement-pod"] or "-", ctx.namespace)
+    deleted = read_or_none(ctx.clients.core.read_namespaced_pod, a["deleted-pod"] or "-", ctx.namespace)
+    new = read_or_none(ctx.clients.core.read_namespaced_pod, a["replacement-pod"] or "-", ctx.namespace)
     owned = new is not None and any(o.uid == rs.metadata.uid for o in (new.metadata.owner_references or []))
     younger = new is not None and new.metadata.creation_timestamp > rs.metadata.creation_timestamp
     return _score([
@@ -207,7 +198,7 @@ def replicaset_heals(ctx):
 @SUITE.check(id="scaled", title="Controllers: scaled to 3, endpoints follow", points=2,
              hint="Task 5: kubectl scale replicaset web --replicas=3, then wait until all three are ready.")
 def scaled(ctx):
-    rs = _get(ctx.clients.apps.read_namespaced_replica_set, "web", ctx.namespace)
+    rs = read_or_none(ctx.clients.apps.read_namespaced_replica_set, "web", ctx.namespace)
     if rs is None:
         return fail("There is no ReplicaSet 'web'.")
     want, ready = rs.spec.replicas, rs.status.ready_replicas or 0
@@ -237,7 +228,7 @@ def api_proxy(ctx):
     a = _answers(ctx, "proxy-hostname", "proxy-pod")
     if all(v is None for v in a.values()):
         return _missing("proxy-hostname", "proxy-pod")
-    if _get(ctx.clients.core.read_namespaced_service, "web", ctx.namespace) is None:
+    if read_or_none(ctx.clients.core.read_namespaced_service, "web", ctx.namespace) is None:
         return fail("There is no Service 'web' to proxy to.")
     names = [p.metadata.name for p in _live_pods(ctx, "app=web")]
     try:
@@ -267,8 +258,8 @@ def controller_loops(ctx):
     if all(v is None for v in a.values()):
         return _missing("extra-sa-seconds", "node-leases", "extra-sa-user")
     extra = f"{ctx.namespace}-extra"
-    ns = _get(ctx.clients.core.read_namespace, extra)
-    sa = _get(ctx.clients.core.read_namespaced_service_account, "default", extra) if ns else None
+    ns = read_or_none(ctx.clients.core.read_namespace, extra)
+    sa = read_or_none(ctx.clients.core.read_namespaced_service_account, "default", extra) if ns else None
     seconds = None
     if sa is not None:
         seconds = (sa.metadata.creation_timestamp - ns.metadata.creation_timestamp).total_seconds()
@@ -302,7 +293,7 @@ def no_cloud_controller(ctx):
     answer = _answers(ctx, "lb-external-ip")["lb-external-ip"]
     if answer is None:
         return _missing("lb-external-ip")
-    svc = _get(ctx.clients.core.read_namespaced_service, "web-lb", ctx.namespace)
+    svc = read_or_none(ctx.clients.core.read_namespaced_service, "web-lb", ctx.namespace)
     if svc is None or svc.spec.type != "LoadBalancer":
         return fail("There is no Service 'web-lb' of type LoadBalancer.")
     ingress = (svc.status.load_balancer.ingress or []) if svc.status.load_balancer else []
@@ -371,7 +362,7 @@ def pluggable_pieces(ctx):
 @SUITE.check(id="pending-pod", title="Scheduler: a pod too big to fit stays Pending", points=2,
              hint="Task 11: Create pod 'too-big' requesting more CPU than any node has, then read its events.")
 def pending_pod(ctx):
-    pod = _get(ctx.clients.core.read_namespaced_pod, "too-big", ctx.namespace)
+    pod = read_or_none(ctx.clients.core.read_namespaced_pod, "too-big", ctx.namespace)
     answer = _answers(ctx, "pending-resource")["pending-resource"]
     if pod is None:
         return fail("There is no pod 'too-big'.")
@@ -433,14 +424,14 @@ def anti_affinity(ctx):
 @SUITE.check(id="node-selector", title="Scheduler: a pod placed by nodeSelector", points=1,
              hint="Task 13: Pod 'pinned' with nodeSelector kubernetes.io/hostname: <cluster>-worker2.")
 def node_selector(ctx):
-    pod = _get(ctx.clients.core.read_namespaced_pod, "pinned", ctx.namespace)
+    pod = read_or_none(ctx.clients.core.read_namespaced_pod, "pinned", ctx.namespace)
     if pod is None:
         return fail("There is no pod 'pinned'.")
     selector = pod.spec.node_selector or {}
     if not selector:
         return partial(0.25, f"Pod 'pinned' is on {pod.spec.node_name} but has no nodeSelector.",
                        "spec.nodeName bypasses the scheduler; use spec.nodeSelector so the scheduler places it.")
-    node = _get(ctx.clients.core.read_node, pod.spec.node_name) if pod.spec.node_name else None
+    node = read_or_none(ctx.clients.core.read_node, pod.spec.node_name) if pod.spec.node_name else None
     if node is None or pod.status.phase != "Running":
         return partial(0.5, f"Pod 'pinned' is {pod.status.phase} (nodeSelector {selector}).",
                        "No node carries those labels? Look at `kubectl get nodes --show-labels`.")
@@ -461,7 +452,7 @@ def cordon(ctx):
     if cordoned_now:
         return fail(f"Node(s) {cordoned_now} are still cordoned.",
                     "Run `kubectl uncordon` on them: a cordoned node takes no new pods, for every lab.")
-    pod = _get(ctx.clients.core.read_namespaced_pod, "while-cordoned", ctx.namespace)
+    pod = read_or_none(ctx.clients.core.read_namespaced_pod, "while-cordoned", ctx.namespace)
     workers = _workers(ctx)
     return _score([
         (pod is not None and pod.spec.node_name == a["while-cordoned-node"],
@@ -483,7 +474,7 @@ def node_containers(ctx):
     answer = _answers(ctx, "pinned-container-id")["pinned-container-id"]
     if answer is None:
         return _missing("pinned-container-id")
-    pod = _get(ctx.clients.core.read_namespaced_pod, "pinned", ctx.namespace)
+    pod = read_or_none(ctx.clients.core.read_namespaced_pod, "pinned", ctx.namespace)
     ids = [s.container_id.split("://")[-1] for s in (pod.status.container_statuses or []) if s.container_id] \
         if pod else []
     if not ids:
