@@ -8,9 +8,31 @@ from __future__ import annotations
 from kubernetes.client.exceptions import ApiException
 
 from labsupport import find
+from labsupport.checks import fail, ok, partial
 
-__all__ = ["container_status", "endpoint_addresses", "is_ready", "labels_of", "read_or_none", "selector_mismatch",
-           "selector_text", "selects"]
+__all__ = ["container_status", "endpoint_addresses", "is_ready", "labels_of", "missing_answer", "read_or_none",
+           "score_parts", "selector_mismatch", "selector_text", "selects", "summarize"]
+
+
+def missing_answer(*keys: str):
+    """The outcome of a check whose task has not recorded its answer(s) yet."""
+    shown = ", ".join(repr(k) for k in keys)
+    return fail(f"No answer recorded for {shown} (the task records it with lab.answer(ctx, {keys[0]!r}, ...)).")
+
+
+def summarize(score: float, problems: list[str], hints: list[str], success: str):
+    """Partial credit: ``ok(success)`` at full score, else the problems found and their (deduplicated) hints."""
+    if score >= 1.0:
+        return ok(success)
+    return partial(score, "; ".join(problems) + "." if problems else "Not all parts are in place yet.",
+                   " ".join(dict.fromkeys(hints)) or None)
+
+
+def score_parts(parts: list[tuple[bool, str, str | None]], success: str):
+    """Partial credit over independent, equally weighted parts: (passed, problem message, hint)."""
+    failed = [(msg, hint) for passed, msg, hint in parts if not passed]
+    return summarize((len(parts) - len(failed)) / len(parts), [m for m, _ in failed],
+                     [h for _, h in failed if h], success)
 
 
 def read_or_none(read, *args):

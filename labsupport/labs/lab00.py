@@ -10,17 +10,13 @@ from pathlib import Path
 
 from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.lab import read_answer
-from labsupport.labs.common import read_or_none
+from labsupport.labs.common import missing_answer, read_or_none, summarize
 
 SUITE = CheckSuite("00", "Welcome and setup")
 
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
 CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"
 INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
-
-
-def _missing(key: str):
-    return fail(f"No answer recorded for {key!r} (the task records it with lab.answer(ctx, {key!r}, ...)).")
 
 
 def _items(value: str) -> list[str]:
@@ -38,7 +34,7 @@ def _ready(node) -> bool:
 def preflight_inotify(ctx):
     answer = read_answer(ctx, "inotify-max-user-instances")
     if answer is None:
-        return _missing("inotify-max-user-instances")
+        return missing_answer("inotify-max-user-instances")
     truth = INOTIFY_INSTANCES.read_text().strip()
     if answer.strip() != truth:
         hint = None
@@ -58,7 +54,7 @@ def kind_nodes(ctx):
     containers = read_answer(ctx, "kind-containers")
     kubeadm = read_answer(ctx, "kubeadm-version")
     if containers is None and kubeadm is None:
-        return _missing("kind-containers")
+        return missing_answer("kind-containers")
     nodes = sorted(n.metadata.name for n in ctx.clients.core.list_node().items)
     server = ctx.clients.version.get_code().git_version
     good, problems, hints = 0, [], []
@@ -76,9 +72,8 @@ def kind_nodes(ctx):
     else:
         problems.append(f"kubeadm version {kubeadm.strip()!r} is not {server!r}")
         hints.append("Run `kubeadm version -o short` inside the control-plane container with docker exec.")
-    if good == 2:
-        return ok(f"Nodes {nodes} are kind containers; kubeadm {server} bootstrapped them.")
-    return partial(good / 2, "; ".join(problems) + ".", " ".join(hints) or None)
+    return summarize(good / 2, problems, hints,
+                     f"Nodes {nodes} are kind containers; kubeadm {server} bootstrapped them.")
 
 
 @SUITE.check(id="first-kubectl", title="First kubectl commands: server version and node count", points=2,
@@ -87,7 +82,7 @@ def first_kubectl(ctx):
     version = read_answer(ctx, "server-version")
     count = read_answer(ctx, "node-count")
     if version is None and count is None:
-        return _missing("server-version")
+        return missing_answer("server-version")
     server = ctx.clients.version.get_code().git_version
     nodes = ctx.clients.core.list_node().items
     good, problems, hints = 0, [], []
@@ -103,9 +98,7 @@ def first_kubectl(ctx):
         workers = [n for n in nodes if CONTROL_PLANE_ROLE not in (n.metadata.labels or {})]
         if count is not None and count.strip() == str(len(workers)):
             hints.append("You counted only the workers: the control-plane node is a node too.")
-    if good == 2:
-        return ok(f"Server {server}, {len(nodes)} nodes.")
-    return partial(good / 2, "; ".join(problems) + ".", " ".join(hints) or None)
+    return summarize(good / 2, problems, hints, f"Server {server}, {len(nodes)} nodes.")
 
 
 @SUITE.check(id="nodes-ready", title="Client library: the three nodes are Ready", points=2,
@@ -113,7 +106,7 @@ def first_kubectl(ctx):
 def nodes_ready(ctx):
     answer = read_answer(ctx, "ready-nodes")
     if answer is None:
-        return _missing("ready-nodes")
+        return missing_answer("ready-nodes")
     nodes = ctx.clients.core.list_node().items
     ready = sorted(n.metadata.name for n in nodes if _ready(n))
     control = [n for n in nodes if CONTROL_PLANE_ROLE in (n.metadata.labels or {}) and _ready(n)]
@@ -131,7 +124,7 @@ def nodes_ready(ctx):
 def container_runtime(ctx):
     answer = read_answer(ctx, "container-runtime")
     if answer is None:
-        return _missing("container-runtime")
+        return missing_answer("container-runtime")
     runtimes = {n.status.node_info.container_runtime_version for n in ctx.clients.core.list_node().items}
     if answer.strip() in runtimes:
         return ok(f"The nodes run {answer.strip()}.")

@@ -18,7 +18,7 @@ from kubernetes.client.exceptions import ApiException
 
 from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.lab import read_answer
-from labsupport.labs.common import read_or_none
+from labsupport.labs.common import missing_answer, read_or_none, score_parts
 from labsupport.podexec import run_in_node
 
 SUITE = CheckSuite("01", "The control plane and the nodes")
@@ -29,11 +29,6 @@ ETCD_PKI = "/etc/kubernetes/pki/etcd"
 
 
 # ---- small private helpers ---------------------------------------------------------------------------------
-
-def _missing(*keys: str):
-    shown = ", ".join(repr(k) for k in keys)
-    return fail(f"No answer recorded for {shown} (the task records it with lab.answer(ctx, {keys[0]!r}, ...)).")
-
 
 def _answers(ctx, *keys: str) -> dict[str, str | None]:
     return {k: (None if (v := read_answer(ctx, k)) is None else str(v).strip()) for k in keys}
@@ -66,16 +61,6 @@ def _pod_ready(pod) -> bool:
     return any(c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or []))
 
 
-def _score(parts: list[tuple[bool, str, str | None]], success: str):
-    """Partial credit over independent parts: (passed, problem message, hint)."""
-    good = sum(1 for passed, _, _ in parts if passed)
-    if good == len(parts):
-        return ok(success)
-    problems = [msg for passed, msg, _ in parts if not passed]
-    hints = [h for passed, _, h in parts if not passed and h]
-    return partial(good / len(parts), "; ".join(problems) + ".", " ".join(hints) or None)
-
-
 def etcd_keys(ctx, prefix: str) -> list[str]:
     """Keys under ``prefix`` in etcd, read through etcd's JSON gateway with curl inside the control-plane node.
 
@@ -100,7 +85,7 @@ def etcd_keys(ctx, prefix: str) -> list[str]:
 def static_pods(ctx):
     a = _answers(ctx, "static-pods", "scheduler-node")
     if all(v is None for v in a.values()):
-        return _missing("static-pods", "scheduler-node")
+        return missing_answer("static-pods", "scheduler-node")
     pods = ctx.clients.core.list_namespaced_pod("kube-system").items
     mirrors = sorted(p.metadata.name for p in pods if MIRROR_ANNOTATION in (p.metadata.annotations or {}))
     schedulers = [p.spec.node_name for p in pods if (p.metadata.labels or {}).get("component") == "kube-scheduler"]
@@ -113,7 +98,7 @@ def static_pods(ctx):
         hint = "Record the static pods' names (a list), not how many there are."
     else:
         hint = "List the names of all of them: etcd, kube-apiserver, kube-controller-manager, kube-scheduler."
-    return _score([
+    return score_parts([
         (listed == mirrors, f"static pods answer {listed} is not {mirrors}", hint),
         (a["scheduler-node"] in schedulers,
          f"scheduler node answer {a['scheduler-node']!r} is not {schedulers}",
@@ -126,7 +111,7 @@ def static_pods(ctx):
 def leader_election(ctx):
     answer = _answers(ctx, "scheduler-leader")["scheduler-leader"]
     if answer is None:
-        return _missing("scheduler-leader")
+        return missing_answer("scheduler-leader")
     lease = k8s.CoordinationV1Api(ctx.clients.api).read_namespaced_lease("kube-scheduler", "kube-system")
     holder = lease.spec.holder_identity or ""
     if answer == holder:
@@ -158,10 +143,10 @@ def _anonymous_status(ctx) -> int:
 def raw_api(ctx):
     a = _answers(ctx, "namespace-uid", "anonymous-status")
     if all(v is None for v in a.values()):
-        return _missing("namespace-uid", "anonymous-status")
+        return missing_answer("namespace-uid", "anonymous-status")
     uid = ctx.clients.core.read_namespace(ctx.namespace).metadata.uid
     anonymous = _anonymous_status(ctx)
-    return _score([
+    return score_parts([
         (a["namespace-uid"] == uid, f"namespace uid answer {a['namespace-uid']!r} is not {uid!r}",
          "Record metadata.uid of YOUR namespace from the JSON the authenticated call returned."),
         (a["anonymous-status"] == str(anonymous),
@@ -177,7 +162,7 @@ def raw_api(ctx):
 def replicaset_heals(ctx):
     a = _answers(ctx, "deleted-pod", "replacement-pod")
     if all(v is None for v in a.values()):
-        return _missing("deleted-pod", "replacement-pod")
+        return missing_answer("deleted-pod", "replacement-pod")
     rs = read_or_none(ctx.clients.apps.read_namespaced_replica_set, "web", ctx.namespace)
     if rs is None:
         return fail("There is no ReplicaSet 'web'.")
@@ -185,7 +170,7 @@ def replicaset_heals(ctx):
     new = read_or_none(ctx.clients.core.read_namespaced_pod, a["replacement-pod"] or "-", ctx.namespace)
     owned = new is not None and any(o.uid == rs.metadata.uid for o in (new.metadata.owner_references or []))
     younger = new is not None and new.metadata.creation_timestamp > rs.metadata.creation_timestamp
-    return _score([
+    return score_parts([
         (a["deleted-pod"] is not None and deleted is None,
          f"pod {a['deleted-pod']!r} still exists" if deleted else "no answer for 'deleted-pod'",
          "Record the name of the pod you deleted."),
@@ -227,7 +212,7 @@ def scaled(ctx):
 def api_proxy(ctx):
     a = _answers(ctx, "proxy-hostname", "proxy-pod")
     if all(v is None for v in a.values()):
-        return _missing("proxy-hostname", "proxy-pod")
+        return missing_answer("proxy-hostname", "proxy-pod")
     if read_or_none(ctx.clients.core.read_namespaced_service, "web", ctx.namespace) is None:
         return fail("There is no Service 'web' to proxy to.")
     names = [p.metadata.name for p in _live_pods(ctx, "app=web")]
@@ -240,7 +225,7 @@ def api_proxy(ctx):
     if a["proxy-pod"] in names:
         via_pod = ctx.clients.core.connect_get_namespaced_pod_proxy_with_path(
             f"{a['proxy-pod']}:8080", ctx.namespace, "hostname")
-    return _score([
+    return score_parts([
         (a["proxy-hostname"] in names,
          f"service proxy answer {a['proxy-hostname']!r} is not one of the pods behind 'web' {names}",
          "Record what the proxied /hostname path returned (a pod name), after scaling."),
@@ -256,7 +241,7 @@ def api_proxy(ctx):
 def controller_loops(ctx):
     a = _answers(ctx, "extra-sa-seconds", "node-leases", "extra-sa-user")
     if all(v is None for v in a.values()):
-        return _missing("extra-sa-seconds", "node-leases", "extra-sa-user")
+        return missing_answer("extra-sa-seconds", "node-leases", "extra-sa-user")
     extra = f"{ctx.namespace}-extra"
     ns = read_or_none(ctx.clients.core.read_namespace, extra)
     sa = read_or_none(ctx.clients.core.read_namespaced_service_account, "default", extra) if ns else None
@@ -271,7 +256,7 @@ def controller_loops(ctx):
         answered = None
     labelled = ns is not None and (ns.metadata.labels or {}).get("kindlab.dev/lab") == "01"
     user = f"system:serviceaccount:{extra}:default"
-    return _score([
+    return score_parts([
         (ns is not None, f"namespace {extra} does not exist", f"Create the namespace {extra}."),
         (labelled, f"namespace {extra} lacks the label kindlab.dev/lab=01",
          "Label it kindlab.dev/lab=01 so a clean-up can find it."),
@@ -292,7 +277,7 @@ def controller_loops(ctx):
 def no_cloud_controller(ctx):
     answer = _answers(ctx, "lb-external-ip")["lb-external-ip"]
     if answer is None:
-        return _missing("lb-external-ip")
+        return missing_answer("lb-external-ip")
     svc = read_or_none(ctx.clients.core.read_namespaced_service, "web-lb", ctx.namespace)
     if svc is None or svc.spec.type != "LoadBalancer":
         return fail("There is no Service 'web-lb' of type LoadBalancer.")
@@ -310,7 +295,7 @@ def no_cloud_controller(ctx):
 def etcd_key(ctx):
     answer = _answers(ctx, "etcd-key")["etcd-key"]
     if answer is None:
-        return _missing("etcd-key")
+        return missing_answer("etcd-key")
     prefix = f"/registry/configmaps/{ctx.namespace}/"
     keys = etcd_keys(ctx, prefix)
     want = prefix + "notes"
@@ -338,14 +323,14 @@ def _cni_daemonsets(ctx) -> list[str]:
 def pluggable_pieces(ctx):
     a = _answers(ctx, "runtime", "cni-daemonset", "storage-provisioner")
     if all(v is None for v in a.values()):
-        return _missing("runtime", "cni-daemonset", "storage-provisioner")
+        return missing_answer("runtime", "cni-daemonset", "storage-provisioner")
     runtimes = {n.status.node_info.container_runtime_version.split("://")[0]
                 for n in ctx.clients.core.list_node().items}
     cni = _cni_daemonsets(ctx)
     classes = ctx.clients.storage.list_storage_class().items
     default = [c.provisioner for c in classes if (c.metadata.annotations or {}).get(
         "storageclass.kubernetes.io/is-default-class") == "true"]
-    return _score([
+    return score_parts([
         (a["runtime"] in runtimes, f"runtime answer {a['runtime']!r} is not one of {sorted(runtimes)}",
          "Record the runtime's name without its version (the part before ://)."),
         (a["cni-daemonset"] in cni,
@@ -447,14 +432,14 @@ def node_selector(ctx):
 def cordon(ctx):
     a = _answers(ctx, "cordoned-node", "while-cordoned-node")
     if all(v is None for v in a.values()):
-        return _missing("cordoned-node", "while-cordoned-node")
+        return missing_answer("cordoned-node", "while-cordoned-node")
     cordoned_now = sorted(n.metadata.name for n in ctx.clients.core.list_node().items if n.spec.unschedulable)
     if cordoned_now:
         return fail(f"Node(s) {cordoned_now} are still cordoned.",
                     "Run `kubectl uncordon` on them: a cordoned node takes no new pods, for every lab.")
     pod = read_or_none(ctx.clients.core.read_namespaced_pod, "while-cordoned", ctx.namespace)
     workers = _workers(ctx)
-    return _score([
+    return score_parts([
         (pod is not None and pod.spec.node_name == a["while-cordoned-node"],
          f"pod 'while-cordoned' is on {pod.spec.node_name if pod else None}, "
          f"not on {a['while-cordoned-node']!r} as recorded",
@@ -473,7 +458,7 @@ def cordon(ctx):
 def node_containers(ctx):
     answer = _answers(ctx, "pinned-container-id")["pinned-container-id"]
     if answer is None:
-        return _missing("pinned-container-id")
+        return missing_answer("pinned-container-id")
     pod = read_or_none(ctx.clients.core.read_namespaced_pod, "pinned", ctx.namespace)
     ids = [s.container_id.split("://")[-1] for s in (pod.status.container_statuses or []) if s.container_id] \
         if pod else []

@@ -10,18 +10,14 @@ from __future__ import annotations
 from labsupport import find
 from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.lab import read_answer
-from labsupport.labs.common import (container_status, endpoint_addresses, is_ready, labels_of, selector_mismatch,
-                                    selector_text, selects)
+from labsupport.labs.common import (container_status, endpoint_addresses, is_ready, labels_of, missing_answer,
+                                    selector_mismatch, selector_text, selects, summarize)
 from labsupport.podexec import exec_in_pod
 
 SUITE = CheckSuite("02", "Pods")
 
 
 # --- helpers --------------------------------------------------------------------------------------------------
-
-def _missing_answer(key: str):
-    return fail(f"No answer recorded for {key!r}.", f"Run the task cell that calls lab.answer(ctx, {key!r}, ...).")
-
 
 def _pod(ctx, name: str) -> dict | None:
     return find.get(ctx.clients, "Pod", name, ctx.namespace)
@@ -92,7 +88,7 @@ def sidecar_pod(ctx):
 def pod_ip_changes(ctx):
     ip_before, uid_before = read_answer(ctx, "ip-before"), read_answer(ctx, "uid-before")
     if ip_before is None or uid_before is None:
-        return _missing_answer("ip-before" if ip_before is None else "uid-before")
+        return missing_answer("ip-before" if ip_before is None else "uid-before")
     pod = _pod(ctx, "ephemeral")
     if pod is None:
         return partial(0.25, "No pod 'ephemeral' now.", "After deleting it, create it again from the same manifest.")
@@ -213,10 +209,8 @@ def readiness_gates_traffic(ctx):
             score += 0.25
         elif service is not None and not problems:
             problems.append("gate-b is not among the service's endpoints at all")
-    if score == 1.0:
-        return ok(f"Service 'gate' sends traffic to {sorted(ready)} only; gate-b runs but is not ready.")
-    message = "; ".join(problems) + "." if problems else "Not all parts are in place yet."
-    return partial(score, message, " ".join(dict.fromkeys(hints)) or None)
+    return summarize(score, problems, hints,
+                     f"Service 'gate' sends traffic to {sorted(ready)} only; gate-b runs but is not ready.")
 
 
 def _token_line(log: str) -> str | None:
@@ -231,7 +225,7 @@ def _token_line(log: str) -> str | None:
 def logs_and_exec(ctx):
     log_answer, file_answer = read_answer(ctx, "log-token"), read_answer(ctx, "file-token")
     if log_answer is None and file_answer is None:
-        return _missing_answer("log-token")
+        return missing_answer("log-token")
     if _pod(ctx, "vault") is None:
         return _no_pod(ctx, "vault")
     log = ctx.clients.core.read_namespaced_pod_log("vault", ctx.namespace)
@@ -248,9 +242,8 @@ def logs_and_exec(ctx):
             problems.append(f"{key} {answer.strip()!r} is not what `{how}` shows now")
             hints.append("Record only the token itself (no 'log token:' prefix)." if "token" in answer else
                          "If the pod was recreated its tokens changed: read them again.")
-    if score == 1.0:
-        return ok("Both tokens match: one read from the logs, one from inside the container.")
-    return partial(score, "; ".join(problems) + ".", " ".join(dict.fromkeys(hints)) or None)
+    return summarize(score, problems, hints,
+                     "Both tokens match: one read from the logs, one from inside the container.")
 
 
 @SUITE.check(id="one-pod-per-tier", title="One pod per tier, reached over the pod network", points=2,
@@ -292,6 +285,5 @@ def one_pod_per_tier(ctx):
     else:
         problems.append(f"quiz answer {quiz.strip()!r} is not right")
         hints.append("Copies of a pod copy every container in it: tiers in one pod can only scale together.")
-    if score == 1.0:
-        return ok("Web and database run as separate pods; the web tier reaches the database by its pod IP.")
-    return partial(score, "; ".join(problems) + ".", " ".join(dict.fromkeys(hints)) or None)
+    return summarize(score, problems, hints,
+                     "Web and database run as separate pods; the web tier reaches the database by its pod IP.")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from labsupport import find
 from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.lab import read_answer
-from labsupport.labs.common import endpoint_addresses, is_ready, labels_of, selector_mismatch, selector_text, selects
+from labsupport.labs.common import (endpoint_addresses, is_ready, labels_of, selector_mismatch, selector_text,
+                                    selects, summarize)
 from labsupport.podexec import exec_in_pod
 from labsupport.waits import rolled_out
 
@@ -45,13 +46,6 @@ def _conditions(obj: dict) -> dict[str, dict]:
     return {c.get("type"): c for c in (obj.get("status") or {}).get("conditions") or []}
 
 
-def _summary(score: float, problems: list[str], hints: list[str], success: str):
-    if score >= 1.0:
-        return ok(success)
-    return partial(score, "; ".join(problems) + "." if problems else "Not all parts are in place yet.",
-                   " ".join(dict.fromkeys(hints)) or None)
-
-
 @SUITE.check(id="replicaset-self-heals", title="A ReplicaSet replaces a deleted pod", points=2,
              hint="Create ReplicaSet rs-demo, delete one of its pods, record its name with "
                   "lab.answer(ctx, 'deleted-pod', name).")
@@ -79,7 +73,7 @@ def replicaset_self_heals(ctx):
         hints.append(f"Delete it: `kubectl delete pod {deleted.strip()}`.")
     else:
         score += 0.5
-    return _summary(score, problems, hints,
+    return summarize(score, problems, hints,
                     f"Pod {deleted and deleted.strip()} is gone and rs-demo runs {want} Ready pods again: {ready}.")
 
 
@@ -139,7 +133,7 @@ def rollout_and_rollback(ctx):
         score -= 0.25
         problems.append(f"the revisions share one change cause ({sorted(set(causes.values()))})")
         hints.append("Give each rollout its own cause: update the annotation with every change.")
-    return _summary(score, problems, hints,
+    return summarize(score, problems, hints,
                     f"web went v1 → v2 and back to v1 (now revision {revision}); causes: "
                     f"{[causes[rs['metadata']['name']] for rs in history]}.")
 
@@ -204,7 +198,7 @@ def canary(ctx):
             else:
                 problems.append(f"the service selects {count} pods: {selector_mismatch(service, everyone)}")
                 hints.append("The Service's selector must match labels that stable and canary pods both carry.")
-    return _summary(score, problems, hints, "Service shop sends traffic to both tracks: 3 stable (v1) and 1 canary "
+    return summarize(score, problems, hints, "Service shop sends traffic to both tracks: 3 stable (v1) and 1 canary "
                                             "(v2) pods.")
 
 
@@ -268,7 +262,7 @@ def statefulset_identity(ctx):
         problems.append(f"db has volumeClaimTemplates {templates}, not 'data'")
         hints.append("Storage per replica comes from volumeClaimTemplates (one claim per pod); an emptyDir dies "
                      "with its pod.")
-        return _summary(score, problems, hints, "")
+        return summarize(score, problems, hints, "")
     claims = {n: _get(ctx, "PersistentVolumeClaim", f"data-{n}") for n in names}
     bad = {f"data-{n}": "missing" if c is None else
            f"{c['status'].get('phase')}, class {c['spec'].get('storageClassName')}"
@@ -293,7 +287,7 @@ def statefulset_identity(ctx):
         problems.append(f"db-0 has started {len(restarted)} time(s) on its volume")
         hints.append("Delete pod db-0 (`kubectl delete pod db-0`): it comes back with the same name and claim, "
                      "and appends a second line.")
-    return _summary(score, problems, hints,
+    return summarize(score, problems, hints,
                     f"Pods {names} are Ready, each with its own Bound claim; db-0 came back with the same name and "
                     f"data ({len(restarted)} boots).")
 
@@ -320,7 +314,7 @@ def job_completions(ctx):
         problems.append(f"the Job has not completed: {status.get('succeeded', 0)} succeeded, "
                         f"{status.get('failed', 0)} failed")
         hints.append("Wait for condition Complete (`kubectl wait --for=condition=Complete job/batch-work`).")
-    return _summary(score, problems, hints, f"batch-work completed {status.get('succeeded')} pods, 2 at a time.")
+    return summarize(score, problems, hints, f"batch-work completed {status.get('succeeded')} pods, 2 at a time.")
 
 
 @SUITE.check(id="job-retries", title="A failing Job retried up to its backoffLimit", points=1,
