@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from labsupport import manifests, waits
     from labsupport.kube import connect
-    from labsupport.lab import ensure_namespace
+    from labsupport.namespaces import ensure_namespace
 
     clients = connect(context=args.context)
     ns = f"bench-diagrams-{secrets.token_hex(3)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from labsupport.kube import Clients
 
@@ -14,3 +15,8 @@ class LabContext:
     cluster_name: str
     kubeconfig: str | None
     clients: Clients
+
+
+def clients_of(source: Any) -> Any:
+    """Accept a `labsupport.kube.Clients` or anything carrying one as `.clients` (a LabContext)."""
+    return getattr(source, "clients", None) or source

@@ -33,7 +33,7 @@ from labsupport.config import DEFAULT_CLUSTER, GRADING_LABEL, LAB_LABEL, context
 from labsupport.context import LabContext
 from labsupport.errors import GradingError
 from labsupport.kube import connect_config, load_kubeconfig, write_kubeconfig
-from labsupport.lab import ensure_namespace
+from labsupport.namespaces import ensure_namespace
 from labsupport.labs import suite_for
 
 # Grace for kernel start and shutdown beyond the notebook's own time budget before the child is killed.

@@ -210,6 +210,7 @@ _KINDS = {
     ("networkpolicy", "networkpolicies", "netpol"): ("networking.k8s.io/v1", "NetworkPolicy"),
     ("storageclass", "storageclasses", "sc"): ("storage.k8s.io/v1", "StorageClass"),
     ("endpointslice", "endpointslices"): ("discovery.k8s.io/v1", "EndpointSlice"),
+    ("lease", "leases"): ("coordination.k8s.io/v1", "Lease"),
 }
 KIND_ALIASES = {alias: target for aliases, target in _KINDS.items() for alias in aliases}
 

@@ -1,28 +1,23 @@
 """Wait for conditions by WATCH with an overall deadline; on timeout, say what the object is doing and why.
 
 Every wait first LISTs (so a condition that already holds returns at once), then watches from that list's
-resourceVersion, so no change between the two is missed.
+resourceVersion, so no change between the two is missed (``watching.Follow``).
 """
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 from typing import Callable
 
-from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
-from kubernetes.dynamic.exceptions import DynamicApiError
 
 from labsupport.errors import WaitTimeout
-from labsupport.kube import Clients, canonical_kind, list_items, resource_for
+from labsupport.facts import condition_true, is_ready, is_terminating
+from labsupport.kube import Clients, canonical_kind, resource_for
+from labsupport.watching import Follow
 
 Condition = Callable[[dict], bool] | str
 EVENT_LIMIT = 5
-
-
-def _conditions(obj: dict) -> dict[str, str]:
-    return {c.get("type"): c.get("status") for c in (obj.get("status") or {}).get("conditions") or []}
 
 
 def condition_met(obj: dict | None, condition: Condition) -> bool:
@@ -37,7 +32,7 @@ def condition_met(obj: dict | None, condition: Condition) -> bool:
         return False
     if callable(condition):
         return bool(condition(obj))
-    if _conditions(obj).get(condition) == "True":
+    if condition_true(obj, condition):
         return True
     return (obj.get("status") or {}).get("phase") == condition
 
@@ -104,46 +99,6 @@ def recent_events(clients: Clients, namespace: str | None, kind: str, name: str,
             for e in items]
 
 
-def _watch_until(clients: Clients, resource, namespace: str | None, *, name: str | None = None,
-                 selector: str | None = None, done: Callable[[dict[str, dict]], bool], timeout: float) -> dict:
-    """Follow the objects matching ``name``/``selector`` until ``done(objects_by_name)``; return that map.
-
-    Raises TimeoutError (callers turn it into a WaitTimeout with context) with the last map as its argument.
-    """
-    deadline = time.monotonic() + timeout
-    fields = f"metadata.name={name}" if name else None
-    ns = namespace if resource.namespaced else None
-    objs: dict[str, dict] = {}
-    while True:
-        items, version = list_items(clients, resource, namespace=ns, field_selector=fields, label_selector=selector)
-        objs = {item["metadata"]["name"]: item for item in items}
-        if done(objs):
-            return objs
-        watcher = watch.Watch()
-        try:
-            while (remaining := deadline - time.monotonic()) > 0:
-                for event in clients.dynamic.watch(resource, namespace=ns, field_selector=fields,
-                                                   label_selector=selector, resource_version=version,
-                                                   timeout=max(1, int(remaining)), watcher=watcher):
-                    raw = event["raw_object"]
-                    version = raw["metadata"].get("resourceVersion", version)
-                    if event["type"] == "DELETED":
-                        objs.pop(raw["metadata"]["name"], None)
-                    elif event["type"] in ("ADDED", "MODIFIED"):
-                        objs[raw["metadata"]["name"]] = raw
-                    if done(objs):
-                        watcher.stop()
-                        return objs
-                    if time.monotonic() >= deadline:
-                        watcher.stop()
-            raise TimeoutError(objs)
-        except (ApiException, DynamicApiError) as exc:
-            if getattr(exc, "status", None) != 410:  # 410 Gone: our resourceVersion expired, list again
-                raise
-            if time.monotonic() >= deadline:
-                raise TimeoutError(objs) from exc
-
-
 def wait_for(clients: Clients, kind: str, name: str, *, namespace: str | None = None, condition: Condition,
              timeout: float = 120, api_version: str | None = None) -> dict | None:
     """Wait until object ``kind``/``name`` meets ``condition``; return it (None for "deleted").
@@ -153,11 +108,9 @@ def wait_for(clients: Clients, kind: str, name: str, *, namespace: str | None = 
     resource = resource_for(clients, kind, api_version)
     if resource.namespaced and not namespace:
         raise ValueError(f"{resource.kind} is namespaced: pass namespace=")
-    try:
-        objs = _watch_until(clients, resource, namespace, name=name, timeout=timeout,
-                            done=lambda objs: condition_met(objs.get(name), condition))
-    except TimeoutError as exc:
-        obj = exc.args[0].get(name) if exc.args else None
+    follow = Follow(clients, resource.kind, namespace, name=name, resource=resource)
+    if not follow.run(timeout, until=lambda objs: condition_met(objs.get(name), condition)):
+        obj = follow.objects.get(name)
         label = condition if isinstance(condition, str) else getattr(condition, "__name__", "<lambda>")
         what = "to meet its condition" if label == "<lambda>" else "to be " + label.replace("_", " ")
         where = f"{namespace}/{name}" if resource.namespaced else name
@@ -165,22 +118,19 @@ def wait_for(clients: Clients, kind: str, name: str, *, namespace: str | None = 
             _timeout_message(f"{resource.kind} {where} {what}", timeout, obj,
                              recent_events(clients, namespace if resource.namespaced else None, resource.kind, name)),
             hint=f"Read the status and events above; `kubectl describe {resource.kind.lower()} {name}"
-                 + (f" -n {namespace}`" if resource.namespaced else "`") + " shows more.") from None
-    return objs.get(name)
+                 + (f" -n {namespace}`" if resource.namespaced else "`") + " shows more.")
+    return follow.objects.get(name)
 
 
 def _pod_ready(pod: dict) -> bool:
-    return not (pod.get("metadata") or {}).get("deletionTimestamp") and _conditions(pod).get("Ready") == "True"
+    return is_ready(pod) and not is_terminating(pod)
 
 
 def wait_pods_ready(clients: Clients, namespace: str, selector: str, *, count: int, timeout: float = 120) -> list[dict]:
     """Wait until at least ``count`` pods matching label ``selector`` are Ready; return the Ready pods."""
-    resource = resource_for(clients, "Pod")
-    try:
-        objs = _watch_until(clients, resource, namespace, selector=selector, timeout=timeout,
-                            done=lambda objs: sum(map(_pod_ready, objs.values())) >= count)
-    except TimeoutError as exc:
-        pods = exc.args[0] if exc.args else {}
+    follow = Follow(clients, "Pod", namespace, selector=selector)
+    if not follow.run(timeout, until=lambda objs: sum(map(_pod_ready, objs.values())) >= count):
+        pods = follow.objects
         ready = [n for n, p in pods.items() if _pod_ready(p)]
         lines = [f"Timed out after {timeout:g}s waiting for {count} Ready pods with labels {selector} in "
                  f"{namespace}: {len(ready)} of {len(pods)} matching pods are Ready."]
@@ -191,8 +141,8 @@ def wait_pods_ready(clients: Clients, namespace: str, selector: str, *, count: i
         hint = ("No pod has these labels: check the selector against the pod template's labels "
                 f"(`kubectl get pods -n {namespace} --show-labels`)." if not pods else
                 f"Read the pod status and events above; `kubectl describe pods -n {namespace} -l {selector}`.")
-        raise WaitTimeout("\n".join(lines), hint=hint) from None
-    return [p for p in objs.values() if _pod_ready(p)]
+        raise WaitTimeout("\n".join(lines), hint=hint)
+    return [p for p in follow.objects.values() if _pod_ready(p)]
 
 
 def wait_rollout(clients: Clients, namespace: str, deployment: str, *, timeout: float = 180) -> dict:

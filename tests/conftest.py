@@ -36,7 +36,7 @@ def clients():
 
 
 def _new_namespace(clients, prefix: str) -> str:
-    from labsupport.lab import ensure_namespace
+    from labsupport.namespaces import ensure_namespace
 
     name = f"{prefix}-{secrets.token_hex(3)}"
     ensure_namespace(clients, name, {TEST_LABEL: "true"})

@@ -406,7 +406,7 @@ def live(clients):
     rolled to revision 2, a Service, and a claim used by a pod."""
     from labsupport import waits
     from labsupport.config import TEST_LABEL
-    from labsupport.lab import ensure_namespace
+    from labsupport.namespaces import ensure_namespace
 
     ns = f"test-diagrams-{uuid.uuid4().hex[:6]}"
     ensure_namespace(clients, ns, {TEST_LABEL: "true"})

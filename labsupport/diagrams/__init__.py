@@ -10,23 +10,28 @@ a `Snapshot` already taken (then nothing is read: rendering is a pure function o
     diagrams.traffic(ctx)                    # Ingress -> Service -> EndpointSlices -> Pods, with ports
     diagrams.storage(ctx)                    # Pod -> PVC -> PV -> StorageClass, with phases
     diagrams.namespace_view(ctx, group_by="app")
+
+Besides the views, this is the public surface other parts of labsupport use (the widgets): `Pod` and `pod_from`
+(one pod as a diagram shows it), `COLORS` (fill and border per health state) and `natural` (web-2 before web-10).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .collect import PARTS, clients_of, collect
-from .model import Snapshot
-from .render import Diagram
+from ..context import clients_of
+from .collect import PARTS, collect
+from .model import Pod, Snapshot
+from .parse import pod_from
+from .render import COLORS, Diagram, natural
 from .views import cluster as _cluster
 from .views import namespace as _namespace
 from .views import ownership as _ownership
 from .views import storage as _storage
 from .views import traffic as _traffic
 
-__all__ = ["Diagram", "Snapshot", "cluster", "collect", "namespace_view", "ownership", "snapshot", "storage",
-           "traffic"]
+__all__ = ["COLORS", "Diagram", "Pod", "Snapshot", "cluster", "collect", "namespace_view", "natural", "ownership",
+           "pod_from", "snapshot", "storage", "traffic"]
 
 _ALL = object()  # "no namespace argument given": distinct from None, which means every namespace
 

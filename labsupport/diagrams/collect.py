@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
+from ..context import clients_of
 from ..errors import ClusterUnavailable, LabError
 from ..kube import CLUSTER_HINT
 from . import model, parse
@@ -55,11 +56,6 @@ _CALLS: dict[str, list[tuple[str, Callable, str, str | None, str]]] = {
         ("storage_classes", parse.storage_class_from, "storage", None, "list_storage_class"),
     ],
 }
-
-
-def clients_of(source: Any) -> Any:
-    """Accept a `labsupport.kube.Clients` or anything carrying one as `.clients` (a LabContext)."""
-    return getattr(source, "clients", None) or source
 
 
 def _api(clients: Any, name: str) -> Any:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .model import (Claim, Endpoint, EndpointPort, EndpointSlice, Ingress, IngressPath, Node, PersistentVolume, Pod,
+from ..facts import conditions, is_control_plane, is_ready, labels_of
+from .objects import (Claim, Endpoint, EndpointPort, EndpointSlice, Ingress, IngressPath, Node, PersistentVolume, Pod,
                     Ref, Service, ServicePort, StorageClass, Volume, Workload)
 
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
@@ -37,7 +38,7 @@ def _meta(obj: Mapping) -> Mapping:
 
 
 def _labels(obj: Mapping) -> dict[str, str]:
-    return dict(_meta(obj).get("labels") or {})
+    return dict(labels_of(obj))  # a copy: the snapshot must not share the API object's dict
 
 
 def _controller(obj: Mapping) -> Ref | None:
@@ -54,14 +55,14 @@ def node_from(obj: Any) -> Node:
     obj = as_dict(obj)
     labels, spec, status = _labels(obj), obj.get("spec") or {}, obj.get("status") or {}
     roles = tuple(sorted(k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/")))
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
     info = status.get("nodeInfo") or {}
     ip = next((a.get("address") or "" for a in status.get("addresses") or [] if a.get("type") == "InternalIP"), "")
     taints = tuple(f"{t.get('key')}:{t.get('effect')}" for t in spec.get("taints") or [])
     return Node(
-        name=_meta(obj).get("name") or "", roles=roles, ready=ready, kubelet_version=info.get("kubeletVersion") or "",
-        runtime=info.get("containerRuntimeVersion") or "", internal_ip=ip, pod_cidr=spec.get("podCIDR") or "",
-        unschedulable=bool(spec.get("unschedulable")), taints=taints,
+        name=_meta(obj).get("name") or "", roles=roles, ready=is_ready(obj),
+        kubelet_version=info.get("kubeletVersion") or "", runtime=info.get("containerRuntimeVersion") or "",
+        internal_ip=ip, pod_cidr=spec.get("podCIDR") or "", unschedulable=bool(spec.get("unschedulable")),
+        taints=taints, control_plane=is_control_plane(obj),
     )
 
 
@@ -103,7 +104,7 @@ def pod_status(obj: Mapping) -> str:
             running_ready = True
     if reason == "Completed" and running_ready:
         reason = "Running"
-    if reason == "Pending" and any(c.get("reason") == "Unschedulable" for c in status.get("conditions") or []):
+    if reason == "Pending" and any(c.get("reason") == "Unschedulable" for c in conditions(obj).values()):
         reason = "Unschedulable"
     return reason
 
@@ -112,11 +113,11 @@ def pod_from(obj: Any) -> Pod:
     obj = as_dict(obj)
     meta, spec, status = _meta(obj), obj.get("spec") or {}, obj.get("status") or {}
     statuses = status.get("containerStatuses") or []
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
     return Pod(
         name=meta.get("name") or "", namespace=meta.get("namespace") or "", uid=meta.get("uid") or "",
-        node=spec.get("nodeName") or "", phase=status.get("phase") or "Unknown", status=pod_status(obj), ready=ready,
-        ready_count=sum(1 for c in statuses if c.get("ready")), container_count=len(spec.get("containers") or []),
+        node=spec.get("nodeName") or "", phase=status.get("phase") or "Unknown", status=pod_status(obj),
+        ready=is_ready(obj), ready_count=sum(1 for c in statuses if c.get("ready")),
+        container_count=len(spec.get("containers") or []),
         restarts=sum(int(c.get("restartCount") or 0) for c in statuses), ip=status.get("podIP") or "",
         labels=_labels(obj), images=_images(spec), owner=_controller(obj),
         volumes=tuple(_volume(v) for v in spec.get("volumes") or [] if not _is_token_volume(v)),

@@ -13,6 +13,7 @@ from typing import Iterable, Sequence, TypeVar
 
 import graphviz
 
+from ..errors import PreflightError
 from .model import Pod, Snapshot
 
 T = TypeVar("T")
@@ -60,9 +61,8 @@ class Diagram:
             try:
                 self._svg = self.graph.pipe(format="svg", encoding="utf-8")
             except graphviz.ExecutableNotFound as exc:
-                raise RuntimeError(
-                    "Graphviz's `dot` program is not installed: run `make setup` (or `apt-get install graphviz`)"
-                ) from exc
+                raise PreflightError("Graphviz's `dot` program is not installed, so diagrams cannot be drawn.",
+                                     hint="Run `make setup` (or `apt-get install graphviz`).") from exc
         return self._svg
 
     def save(self, path: str | Path) -> Path:
@@ -161,7 +161,3 @@ def natural(name: str) -> tuple:
     """Sort key that puts web-2 before web-10."""
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
-
-def selects(selector: dict | None, labels: dict) -> bool:
-    """Equality selector semantics (Service.spec.selector, matchLabels): empty selects nothing."""
-    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())

@@ -1,17 +1,16 @@
-"""Reading Services, endpoints and pods for checks: helpers the labs' checks share.
+"""Helpers the labs' checks share: partial credit, a missing answer, why a Service misses its pods.
 
-Objects are plain dicts as the API returns them (``find.get`` / ``find.by_label``), never client models.
+Objects are plain dicts as the API returns them (``find.get`` / ``find.by_label``), never client models; the
+Kubernetes facts themselves (Ready, labels, selectors) are in ``labsupport.facts``.
 """
 
 from __future__ import annotations
 
-from kubernetes.client.exceptions import ApiException
-
 from labsupport import find
 from labsupport.checks import fail, ok, partial
+from labsupport.facts import labels_of, selector_text
 
-__all__ = ["container_status", "endpoint_addresses", "is_ready", "labels_of", "missing_answer", "read_or_none",
-           "score_parts", "selector_mismatch", "selector_text", "selects", "summarize"]
+__all__ = ["endpoint_addresses", "missing_answer", "score_parts", "selector_mismatch", "summarize"]
 
 
 def missing_answer(*keys: str):
@@ -33,41 +32,6 @@ def score_parts(parts: list[tuple[bool, str, str | None]], success: str):
     failed = [(msg, hint) for passed, msg, hint in parts if not passed]
     return summarize((len(parts) - len(failed)) / len(parts), [m for m, _ in failed],
                      [h for _, h in failed if h], success)
-
-
-def read_or_none(read, *args):
-    """The object ``read(*args)`` returns (a typed client call), or None when it does not exist."""
-    try:
-        return read(*args)
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
-
-
-def labels_of(obj: dict) -> dict:
-    return (obj.get("metadata") or {}).get("labels") or {}
-
-
-def is_ready(pod: dict) -> bool:
-    conditions = (pod.get("status") or {}).get("conditions") or []
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
-
-
-def container_status(pod: dict, name: str | None = None) -> dict:
-    """The status of container ``name`` (the first one when None), or {} before the kubelet reports it."""
-    for cs in (pod.get("status") or {}).get("containerStatuses") or []:
-        if name is None or cs.get("name") == name:
-            return cs
-    return {}
-
-
-def selects(selector: dict, labels: dict) -> bool:
-    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
-
-
-def selector_text(selector: dict) -> str:
-    return ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or "(none)"
 
 
 def selector_mismatch(service: dict, pods: list[dict]) -> str | None:

@@ -8,25 +8,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from labsupport import find
+from labsupport.answers import answer_list, read_answer
 from labsupport.checks import CheckSuite, fail, ok, partial
-from labsupport.lab import read_answer
-from labsupport.labs.common import missing_answer, read_or_none, summarize
+from labsupport.facts import is_control_plane, is_ready
+from labsupport.labs.common import missing_answer, summarize
 
 SUITE = CheckSuite("00", "Welcome and setup")
 
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
-CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"
 INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
 
 
-def _items(value: str) -> list[str]:
-    """An answer recorded as a list ("a,b" or "['a', 'b']") as a sorted list of names."""
-    cleaned = value.strip().strip("[]()")
-    return sorted(p.strip().strip("'\"") for p in cleaned.replace("\n", ",").split(",") if p.strip())
+def _nodes(ctx) -> list[dict]:
+    return find.by_label(ctx.clients, "Node", None)
 
 
-def _ready(node) -> bool:
-    return any(c.type == "Ready" and c.status == "True" for c in (node.status.conditions or []))
+def _name(obj: dict) -> str:
+    return obj["metadata"]["name"]
 
 
 @SUITE.check(id="preflight-inotify", title="Preflight: inotify limit read on this machine", points=1,
@@ -55,15 +54,15 @@ def kind_nodes(ctx):
     kubeadm = read_answer(ctx, "kubeadm-version")
     if containers is None and kubeadm is None:
         return missing_answer("kind-containers")
-    nodes = sorted(n.metadata.name for n in ctx.clients.core.list_node().items)
+    nodes = sorted(_name(n) for n in _nodes(ctx))
     server = ctx.clients.version.get_code().git_version
     good, problems, hints = 0, [], []
     if containers is None:
         problems.append("no answer for 'kind-containers'")
-    elif _items(containers) == nodes:
+    elif answer_list(containers) == nodes:
         good += 1
     else:
-        problems.append(f"containers {_items(containers)} are not the nodes {nodes}")
+        problems.append(f"containers {answer_list(containers)} are not the nodes {nodes}")
         hints.append("Record every container of the cluster (control plane and workers), names only.")
     if kubeadm is None:
         problems.append("no answer for 'kubeadm-version'")
@@ -84,7 +83,7 @@ def first_kubectl(ctx):
     if version is None and count is None:
         return missing_answer("server-version")
     server = ctx.clients.version.get_code().git_version
-    nodes = ctx.clients.core.list_node().items
+    nodes = _nodes(ctx)
     good, problems, hints = 0, [], []
     if version is not None and version.strip() == server:
         good += 1
@@ -95,7 +94,7 @@ def first_kubectl(ctx):
         good += 1
     else:
         problems.append(f"node count answer {count!r} is not {len(nodes)}")
-        workers = [n for n in nodes if CONTROL_PLANE_ROLE not in (n.metadata.labels or {})]
+        workers = [n for n in nodes if not is_control_plane(n)]
         if count is not None and count.strip() == str(len(workers)):
             hints.append("You counted only the workers: the control-plane node is a node too.")
     return summarize(good / 2, problems, hints, f"Server {server}, {len(nodes)} nodes.")
@@ -107,15 +106,15 @@ def nodes_ready(ctx):
     answer = read_answer(ctx, "ready-nodes")
     if answer is None:
         return missing_answer("ready-nodes")
-    nodes = ctx.clients.core.list_node().items
-    ready = sorted(n.metadata.name for n in nodes if _ready(n))
-    control = [n for n in nodes if CONTROL_PLANE_ROLE in (n.metadata.labels or {}) and _ready(n)]
+    nodes = _nodes(ctx)
+    ready = sorted(_name(n) for n in nodes if is_ready(n))
+    control = [n for n in nodes if is_control_plane(n) and is_ready(n)]
     if len(ready) != 3 or len(control) != 1:
         return fail(f"The cluster has {len(ready)} Ready nodes ({ready}); the labs need 1 control plane and "
                     "2 workers Ready.", "Recreate the cluster with `make cluster`, then rerun this lab.")
-    if _items(answer) != ready:
+    if answer_list(answer) != ready:
         hint = "Record node names, only those whose Ready condition has status 'True'."
-        return fail(f"You recorded {_items(answer)}, but the Ready nodes are {ready}.", hint)
+        return fail(f"You recorded {answer_list(answer)}, but the Ready nodes are {ready}.", hint)
     return ok(f"Ready nodes: {', '.join(ready)}.")
 
 
@@ -125,7 +124,7 @@ def container_runtime(ctx):
     answer = read_answer(ctx, "container-runtime")
     if answer is None:
         return missing_answer("container-runtime")
-    runtimes = {n.status.node_info.container_runtime_version for n in ctx.clients.core.list_node().items}
+    runtimes = {n["status"]["nodeInfo"]["containerRuntimeVersion"] for n in _nodes(ctx)}
     if answer.strip() in runtimes:
         return ok(f"The nodes run {answer.strip()}.")
     names = {r.split("://")[0] for r in runtimes}
@@ -137,10 +136,10 @@ def container_runtime(ctx):
 @SUITE.check(id="first-configmap", title="A first object: ConfigMap 'welcome'", points=1,
              hint="Task 5: kubectl create configmap welcome --from-literal=greeting=hello -n <namespace>")
 def first_configmap(ctx):
-    cm = read_or_none(ctx.clients.core.read_namespaced_config_map, "welcome", ctx.namespace)
+    cm = find.get(ctx.clients, "ConfigMap", "welcome", ctx.namespace)
     if cm is None:
         return fail(f"No ConfigMap 'welcome' in namespace {ctx.namespace}.")
-    data = cm.data or {}
+    data = cm.get("data") or {}
     if data.get("greeting") == "hello":
         return ok("ConfigMap 'welcome' holds greeting=hello.")
     return partial(0.5, f"ConfigMap 'welcome' exists but its data is {data}.",
@@ -150,21 +149,21 @@ def first_configmap(ctx):
 @SUITE.check(id="first-pod", title="A first pod 'hello' running the pause image", points=2,
              hint="Task 5: Apply the pod manifest from the task, then wait for it to be Ready.")
 def first_pod(ctx):
-    pod = read_or_none(ctx.clients.core.read_namespaced_pod, "hello", ctx.namespace)
+    pod = find.get(ctx.clients, "Pod", "hello", ctx.namespace)
     if pod is None:
         return fail(f"No pod 'hello' in namespace {ctx.namespace}.")
-    container = pod.spec.containers[0]
-    if container.image != PAUSE_IMAGE:
-        return partial(0.25, f"Pod 'hello' runs {container.image!r}.",
+    container, node = pod["spec"]["containers"][0], pod["spec"].get("nodeName")
+    if container.get("image") != PAUSE_IMAGE:
+        return partial(0.25, f"Pod 'hello' runs {container.get('image')!r}.",
                        f"Use {PAUSE_IMAGE}: it is already on every node (nothing can be pulled here).")
-    if container.image_pull_policy != "IfNotPresent":
-        return partial(0.5, f"Pod 'hello' has imagePullPolicy {container.image_pull_policy}.",
+    if container.get("imagePullPolicy") != "IfNotPresent":
+        return partial(0.5, f"Pod 'hello' has imagePullPolicy {container.get('imagePullPolicy')}.",
                        "Set imagePullPolicy: IfNotPresent so the node uses the image it already has.")
-    requests = (container.resources.requests or {}) if container.resources else {}
-    if not requests:
+    if not (container.get("resources") or {}).get("requests"):
         return partial(0.75, "Pod 'hello' sets no resource requests.",
                        "Request a little CPU and memory (10m, 16Mi): the scheduler places pods by requests.")
-    if pod.status.phase != "Running":
-        return partial(0.5, f"Pod 'hello' is {pod.status.phase} on node {pod.spec.node_name}.",
+    phase = (pod.get("status") or {}).get("phase")
+    if phase != "Running":
+        return partial(0.5, f"Pod 'hello' is {phase} on node {node}.",
                        "Look at `kubectl describe pod hello` for its events.")
-    return ok(f"Pod 'hello' runs on {pod.spec.node_name}.")
+    return ok(f"Pod 'hello' runs on {node}.")

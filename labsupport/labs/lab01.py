@@ -7,25 +7,21 @@ placements and events, the containers on a node.
 
 from __future__ import annotations
 
-import base64
-import json
-import ssl
-import urllib.error
-import urllib.request
+from datetime import datetime
 
-from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
+from labsupport import etcd, find, rawapi
+from labsupport.answers import answer_list, read_answer
 from labsupport.checks import CheckSuite, fail, ok, partial
-from labsupport.lab import read_answer
-from labsupport.labs.common import missing_answer, read_or_none, score_parts
+from labsupport.config import LAB_LABEL
+from labsupport.facts import annotations_of, is_control_plane, is_ready, is_terminating, labels_of
+from labsupport.labs.common import missing_answer, score_parts
 from labsupport.podexec import run_in_node
 
 SUITE = CheckSuite("01", "The control plane and the nodes")
 
-CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"
 MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
-ETCD_PKI = "/etc/kubernetes/pki/etcd"
 
 
 # ---- small private helpers ---------------------------------------------------------------------------------
@@ -34,48 +30,32 @@ def _answers(ctx, *keys: str) -> dict[str, str | None]:
     return {k: (None if (v := read_answer(ctx, k)) is None else str(v).strip()) for k in keys}
 
 
-def _items(value: str) -> list[str]:
-    """An answer recorded as a list ("a,b" or "['a', 'b']") as a sorted list of names."""
-    cleaned = value.strip().strip("[]()")
-    return sorted(p.strip().strip("'\"") for p in cleaned.replace("\n", ",").split(",") if p.strip())
+def _get(ctx, kind: str, name: str, namespace: str | None = None, **kw) -> dict | None:
+    return find.get(ctx.clients, kind, name, namespace, **kw)
+
+
+def _name(obj: dict) -> str:
+    return obj["metadata"]["name"]
+
+
+def _created(obj: dict) -> datetime:
+    return datetime.fromisoformat(obj["metadata"]["creationTimestamp"].replace("Z", "+00:00"))
+
+
+def _nodes(ctx) -> list[dict]:
+    return find.by_label(ctx.clients, "Node", None)
 
 
 def _workers(ctx) -> list[str]:
-    return sorted(n.metadata.name for n in ctx.clients.core.list_node().items
-                  if CONTROL_PLANE_ROLE not in (n.metadata.labels or {}))
+    return sorted(_name(n) for n in _nodes(ctx) if not is_control_plane(n))
 
 
 def _control_plane_node(ctx) -> str:
-    for node in ctx.clients.core.list_node().items:
-        if CONTROL_PLANE_ROLE in (node.metadata.labels or {}):
-            return node.metadata.name
-    return f"{ctx.cluster_name}-control-plane"
+    return next((_name(n) for n in _nodes(ctx) if is_control_plane(n)), f"{ctx.cluster_name}-control-plane")
 
 
-def _live_pods(ctx, selector: str) -> list:
-    pods = ctx.clients.core.list_namespaced_pod(ctx.namespace, label_selector=selector).items
-    return [p for p in pods if p.metadata.deletion_timestamp is None]
-
-
-def _pod_ready(pod) -> bool:
-    return any(c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or []))
-
-
-def etcd_keys(ctx, prefix: str) -> list[str]:
-    """Keys under ``prefix`` in etcd, read through etcd's JSON gateway with curl inside the control-plane node.
-
-    The etcd image has no shell or etcdctl, but the node has curl and etcd's client certificates.
-    """
-    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    body = json.dumps({"key": base64.b64encode(prefix.encode()).decode(),
-                       "range_end": base64.b64encode(end.encode()).decode(), "keys_only": True})
-    result = run_in_node(_control_plane_node(ctx), [
-        "curl", "-sS", "--cacert", f"{ETCD_PKI}/ca.crt", "--cert", f"{ETCD_PKI}/server.crt",
-        "--key", f"{ETCD_PKI}/server.key", "-X", "POST", "-d", body, "https://127.0.0.1:2379/v3/kv/range"])
-    if result.returncode != 0:
-        raise RuntimeError(f"curl to etcd failed: {result.stderr.strip()}")
-    reply = json.loads(result.stdout)
-    return sorted(base64.b64decode(kv["key"]).decode() for kv in reply.get("kvs", []))
+def _live_pods(ctx, selector: str) -> list[dict]:
+    return [p for p in find.pods(ctx.clients, ctx.namespace, selector) if not is_terminating(p)]
 
 
 # ---- the control plane -------------------------------------------------------------------------------------
@@ -86,11 +66,11 @@ def static_pods(ctx):
     a = _answers(ctx, "static-pods", "scheduler-node")
     if all(v is None for v in a.values()):
         return missing_answer("static-pods", "scheduler-node")
-    pods = ctx.clients.core.list_namespaced_pod("kube-system").items
-    mirrors = sorted(p.metadata.name for p in pods if MIRROR_ANNOTATION in (p.metadata.annotations or {}))
-    schedulers = [p.spec.node_name for p in pods if (p.metadata.labels or {}).get("component") == "kube-scheduler"]
-    listed = _items(a["static-pods"] or "")
-    extra = sorted(set(listed) & {p.metadata.name for p in pods} - set(mirrors))
+    pods = find.pods(ctx.clients, "kube-system")
+    mirrors = sorted(_name(p) for p in pods if MIRROR_ANNOTATION in annotations_of(p))
+    schedulers = [p["spec"].get("nodeName") for p in pods if labels_of(p).get("component") == "kube-scheduler"]
+    listed = answer_list(a["static-pods"] or "")
+    extra = sorted(set(listed) & {_name(p) for p in pods} - set(mirrors))
     if extra:
         hint = (f"Keep only the static pods (etcd, API server, controller manager, scheduler); {extra} are "
                 "created through the API server (DaemonSets, Deployments).")
@@ -112,8 +92,8 @@ def leader_election(ctx):
     answer = _answers(ctx, "scheduler-leader")["scheduler-leader"]
     if answer is None:
         return missing_answer("scheduler-leader")
-    lease = k8s.CoordinationV1Api(ctx.clients.api).read_namespaced_lease("kube-scheduler", "kube-system")
-    holder = lease.spec.holder_identity or ""
+    lease = _get(ctx, "Lease", "kube-scheduler", "kube-system")
+    holder = lease["spec"].get("holderIdentity") or ""
     if answer == holder:
         return ok(f"The lease is held by {holder}.")
     if answer.split("_")[0] == holder.split("_")[0]:
@@ -124,19 +104,6 @@ def leader_election(ctx):
 
 # ---- the API server ----------------------------------------------------------------------------------------
 
-def _anonymous_status(ctx) -> int:
-    cfg = ctx.clients.api.configuration
-    tls = ssl.create_default_context(cafile=cfg.ssl_ca_cert) if cfg.ssl_ca_cert else ssl._create_unverified_context()
-    if not cfg.ssl_ca_cert:
-        tls.check_hostname = False
-    url = f"{cfg.host}/api/v1/namespaces/{ctx.namespace}"
-    try:
-        with urllib.request.urlopen(url, context=tls, timeout=10) as reply:
-            return reply.status
-    except urllib.error.HTTPError as err:
-        return err.code
-
-
 @SUITE.check(id="raw-api", title="API server: raw calls with and without the kubeconfig's credentials",
              points=2, hint="Task 3: Call https://<server>/api/v1/namespaces/<namespace> with the client certificate "
                             "from your kubeconfig, then again with none.")
@@ -144,8 +111,8 @@ def raw_api(ctx):
     a = _answers(ctx, "namespace-uid", "anonymous-status")
     if all(v is None for v in a.values()):
         return missing_answer("namespace-uid", "anonymous-status")
-    uid = ctx.clients.core.read_namespace(ctx.namespace).metadata.uid
-    anonymous = _anonymous_status(ctx)
+    uid = _get(ctx, "Namespace", ctx.namespace)["metadata"]["uid"]
+    anonymous = rawapi.anonymous_status(ctx.clients, f"/api/v1/namespaces/{ctx.namespace}")
     return score_parts([
         (a["namespace-uid"] == uid, f"namespace uid answer {a['namespace-uid']!r} is not {uid!r}",
          "Record metadata.uid of YOUR namespace from the JSON the authenticated call returned."),
@@ -163,18 +130,19 @@ def replicaset_heals(ctx):
     a = _answers(ctx, "deleted-pod", "replacement-pod")
     if all(v is None for v in a.values()):
         return missing_answer("deleted-pod", "replacement-pod")
-    rs = read_or_none(ctx.clients.apps.read_namespaced_replica_set, "web", ctx.namespace)
+    rs = _get(ctx, "ReplicaSet", "web", ctx.namespace)
     if rs is None:
         return fail("There is no ReplicaSet 'web'.")
-    deleted = read_or_none(ctx.clients.core.read_namespaced_pod, a["deleted-pod"] or "-", ctx.namespace)
-    new = read_or_none(ctx.clients.core.read_namespaced_pod, a["replacement-pod"] or "-", ctx.namespace)
-    owned = new is not None and any(o.uid == rs.metadata.uid for o in (new.metadata.owner_references or []))
-    younger = new is not None and new.metadata.creation_timestamp > rs.metadata.creation_timestamp
+    deleted = _get(ctx, "Pod", a["deleted-pod"] or "-", ctx.namespace)
+    new = _get(ctx, "Pod", a["replacement-pod"] or "-", ctx.namespace)
+    owned = new is not None and any(o.get("uid") == rs["metadata"]["uid"]
+                                    for o in new["metadata"].get("ownerReferences") or [])
+    younger = new is not None and _created(new) > _created(rs)
     return score_parts([
         (a["deleted-pod"] is not None and deleted is None,
          f"pod {a['deleted-pod']!r} still exists" if deleted else "no answer for 'deleted-pod'",
          "Record the name of the pod you deleted."),
-        (owned and younger and new.metadata.name != a["deleted-pod"],
+        (owned and younger and _name(new) != a["deleted-pod"],
          f"{a['replacement-pod']!r} is not a pod the ReplicaSet created after you deleted one",
          "Record the name of the NEW pod (not in the list you took before deleting), owned by 'web'."),
     ], f"Pod {a['deleted-pod']} was replaced by {a['replacement-pod']}.")
@@ -183,20 +151,19 @@ def replicaset_heals(ctx):
 @SUITE.check(id="scaled", title="Controllers: scaled to 3, endpoints follow", points=2,
              hint="Task 5: kubectl scale replicaset web --replicas=3, then wait until all three are ready.")
 def scaled(ctx):
-    rs = read_or_none(ctx.clients.apps.read_namespaced_replica_set, "web", ctx.namespace)
+    rs = _get(ctx, "ReplicaSet", "web", ctx.namespace)
     if rs is None:
         return fail("There is no ReplicaSet 'web'.")
-    want, ready = rs.spec.replicas, rs.status.ready_replicas or 0
+    want, ready = rs["spec"].get("replicas", 1), (rs.get("status") or {}).get("readyReplicas") or 0
     if want != 3:
         return fail(f"ReplicaSet 'web' wants {want} replicas.", "Scale it to 3 (spec.replicas).")
     if ready != 3:
         return partial(0.5, f"ReplicaSet 'web' has {ready}/3 ready pods.",
                        "Wait for the pods to become Ready; `kubectl describe rs web` shows why not.")
-    pod_ips = sorted(p.status.pod_ip for p in _live_pods(ctx, "app=web") if _pod_ready(p))
-    slices = k8s.DiscoveryV1Api(ctx.clients.api).list_namespaced_endpoint_slice(
-        ctx.namespace, label_selector="kubernetes.io/service-name=web").items
-    ips = sorted(addr for s in slices for e in (s.endpoints or [])
-                 if (e.conditions is None or e.conditions.ready) for addr in e.addresses)
+    pod_ips = sorted(p["status"].get("podIP") for p in _live_pods(ctx, "app=web") if is_ready(p))
+    slices = find.by_label(ctx.clients, "EndpointSlice", ctx.namespace, "kubernetes.io/service-name=web")
+    ips = sorted(addr for s in slices for e in s.get("endpoints") or []
+                 if (e.get("conditions") is None or e["conditions"].get("ready")) for addr in e["addresses"])
     if not slices:
         return partial(0.75, "ReplicaSet 'web' is at 3, but there is no Service 'web' (no EndpointSlice).",
                        "Create the Service 'web' selecting app=web.")
@@ -213,9 +180,9 @@ def api_proxy(ctx):
     a = _answers(ctx, "proxy-hostname", "proxy-pod")
     if all(v is None for v in a.values()):
         return missing_answer("proxy-hostname", "proxy-pod")
-    if read_or_none(ctx.clients.core.read_namespaced_service, "web", ctx.namespace) is None:
+    if _get(ctx, "Service", "web", ctx.namespace) is None:
         return fail("There is no Service 'web' to proxy to.")
-    names = [p.metadata.name for p in _live_pods(ctx, "app=web")]
+    names = [_name(p) for p in _live_pods(ctx, "app=web")]
     try:
         ctx.clients.core.connect_get_namespaced_service_proxy_with_path("web:http", ctx.namespace, "hostname")
     except ApiException as exc:
@@ -243,18 +210,17 @@ def controller_loops(ctx):
     if all(v is None for v in a.values()):
         return missing_answer("extra-sa-seconds", "node-leases", "extra-sa-user")
     extra = f"{ctx.namespace}-extra"
-    ns = read_or_none(ctx.clients.core.read_namespace, extra)
-    sa = read_or_none(ctx.clients.core.read_namespaced_service_account, "default", extra) if ns else None
+    ns = _get(ctx, "Namespace", extra)
+    sa = _get(ctx, "ServiceAccount", "default", extra) if ns else None
     seconds = None
     if sa is not None:
-        seconds = (sa.metadata.creation_timestamp - ns.metadata.creation_timestamp).total_seconds()
-    leases = sorted(lease.metadata.name for lease in
-                    k8s.CoordinationV1Api(ctx.clients.api).list_namespaced_lease("kube-node-lease").items)
+        seconds = (_created(sa) - _created(ns)).total_seconds()
+    leases = sorted(_name(lease) for lease in find.by_label(ctx.clients, "Lease", "kube-node-lease"))
     try:
         answered = float(a["extra-sa-seconds"]) if a["extra-sa-seconds"] is not None else None
     except ValueError:
         answered = None
-    labelled = ns is not None and (ns.metadata.labels or {}).get("kindlab.dev/lab") == "01"
+    labelled = ns is not None and labels_of(ns).get(LAB_LABEL) == "01"
     user = f"system:serviceaccount:{extra}:default"
     return score_parts([
         (ns is not None, f"namespace {extra} does not exist", f"Create the namespace {extra}."),
@@ -265,7 +231,7 @@ def controller_loops(ctx):
          "Record (ServiceAccount creationTimestamp - namespace creationTimestamp) in seconds."),
         (a["extra-sa-user"] == user, f"token user answer {a['extra-sa-user']!r} is not {user!r}",
          "Record the user name the API server's 403 message names for the token of ServiceAccount 'default'."),
-        (a["node-leases"] is not None and _items(a["node-leases"]) == leases,
+        (a["node-leases"] is not None and answer_list(a["node-leases"]) == leases,
          f"node leases answer {a['node-leases']!r} is not {leases}",
          "List the Lease names in namespace kube-node-lease (one per node)."),
     ], f"ServiceAccount 'default' appeared {seconds:.0f}s after {extra} and its token authenticates as {user}; "
@@ -278,11 +244,11 @@ def no_cloud_controller(ctx):
     answer = _answers(ctx, "lb-external-ip")["lb-external-ip"]
     if answer is None:
         return missing_answer("lb-external-ip")
-    svc = read_or_none(ctx.clients.core.read_namespaced_service, "web-lb", ctx.namespace)
-    if svc is None or svc.spec.type != "LoadBalancer":
+    svc = _get(ctx, "Service", "web-lb", ctx.namespace)
+    if svc is None or svc["spec"].get("type") != "LoadBalancer":
         return fail("There is no Service 'web-lb' of type LoadBalancer.")
-    ingress = (svc.status.load_balancer.ingress or []) if svc.status.load_balancer else []
-    truth = ingress[0].ip or ingress[0].hostname if ingress else "<pending>"
+    ingress = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+    truth = ingress[0].get("ip") or ingress[0].get("hostname") if ingress else "<pending>"
     if answer == truth:
         return ok(f"EXTERNAL-IP is {truth}: nothing in this cluster provisions load balancers."
                   if truth == "<pending>" else f"EXTERNAL-IP is {truth}.")
@@ -297,7 +263,7 @@ def etcd_key(ctx):
     if answer is None:
         return missing_answer("etcd-key")
     prefix = f"/registry/configmaps/{ctx.namespace}/"
-    keys = etcd_keys(ctx, prefix)
+    keys = etcd.keys(_control_plane_node(ctx), prefix)
     want = prefix + "notes"
     if want not in keys:
         return fail(f"etcd has no key {want} (it has {keys}).", "Task 9: create the ConfigMap 'notes' first.")
@@ -312,9 +278,9 @@ def etcd_key(ctx):
 
 def _cni_daemonsets(ctx) -> list[str]:
     """DaemonSets (any namespace) that install a CNI configuration on every node: the pod network plugin."""
-    return sorted(d.metadata.name for d in ctx.clients.apps.list_daemon_set_for_all_namespaces().items
-                  if any(v.host_path and v.host_path.path.startswith("/etc/cni")
-                         for v in d.spec.template.spec.volumes or []))
+    return sorted(_name(d) for d in find.by_label(ctx.clients, "DaemonSet", None)
+                  if any((v.get("hostPath") or {}).get("path", "").startswith("/etc/cni")
+                         for v in d["spec"]["template"]["spec"].get("volumes") or []))
 
 
 @SUITE.check(id="pluggable-pieces", title="Extensibility: the runtime, network and storage plugins in use",
@@ -324,12 +290,11 @@ def pluggable_pieces(ctx):
     a = _answers(ctx, "runtime", "cni-daemonset", "storage-provisioner")
     if all(v is None for v in a.values()):
         return missing_answer("runtime", "cni-daemonset", "storage-provisioner")
-    runtimes = {n.status.node_info.container_runtime_version.split("://")[0]
-                for n in ctx.clients.core.list_node().items}
+    runtimes = {n["status"]["nodeInfo"]["containerRuntimeVersion"].split("://")[0] for n in _nodes(ctx)}
     cni = _cni_daemonsets(ctx)
-    classes = ctx.clients.storage.list_storage_class().items
-    default = [c.provisioner for c in classes if (c.metadata.annotations or {}).get(
-        "storageclass.kubernetes.io/is-default-class") == "true"]
+    classes = find.by_label(ctx.clients, "StorageClass", None)
+    default = [c["provisioner"] for c in classes
+               if annotations_of(c).get("storageclass.kubernetes.io/is-default-class") == "true"]
     return score_parts([
         (a["runtime"] in runtimes, f"runtime answer {a['runtime']!r} is not one of {sorted(runtimes)}",
          "Record the runtime's name without its version (the part before ://)."),
@@ -347,16 +312,16 @@ def pluggable_pieces(ctx):
 @SUITE.check(id="pending-pod", title="Scheduler: a pod too big to fit stays Pending", points=2,
              hint="Task 11: Create pod 'too-big' requesting more CPU than any node has, then read its events.")
 def pending_pod(ctx):
-    pod = read_or_none(ctx.clients.core.read_namespaced_pod, "too-big", ctx.namespace)
+    pod = _get(ctx, "Pod", "too-big", ctx.namespace)
     answer = _answers(ctx, "pending-resource")["pending-resource"]
     if pod is None:
         return fail("There is no pod 'too-big'.")
-    if pod.status.phase != "Pending" or pod.spec.node_name:
-        return fail(f"Pod 'too-big' is {pod.status.phase} on {pod.spec.node_name}: it fits.",
+    phase, node = (pod.get("status") or {}).get("phase"), pod["spec"].get("nodeName")
+    if phase != "Pending" or node:
+        return fail(f"Pod 'too-big' is {phase} on {node}: it fits.",
                     "Request more CPU than a node has (e.g. 64 cores), so that no node can take it.")
-    events = ctx.clients.core.list_namespaced_event(
-        ctx.namespace, field_selector="involvedObject.kind=Pod,involvedObject.name=too-big").items
-    messages = [e.message or "" for e in events if e.reason == "FailedScheduling"]
+    events = find.events_about(ctx.clients, ctx.namespace, "Pod", "too-big")
+    messages = [e.get("message") or "" for e in events if e.get("reason") == "FailedScheduling"]
     insufficient = [m for m in messages if "Insufficient" in m]
     if not insufficient:
         return partial(0.5, f"Pod 'too-big' is Pending but no FailedScheduling event says Insufficient "
@@ -370,15 +335,13 @@ def pending_pod(ctx):
                    "Record the word after 'Insufficient' in the event.")
 
 
-def _anti_affinity(pod) -> str | None:
+def _anti_affinity(pod: dict) -> str | None:
     """'required', 'preferred' or None for the pod's anti-affinity on hostnames."""
-    anti = pod.spec.affinity.pod_anti_affinity if pod.spec.affinity else None
-    if anti is None:
-        return None
-    if any(t.topology_key == "kubernetes.io/hostname"
-           for t in anti.required_during_scheduling_ignored_during_execution or []):
+    anti = (pod["spec"].get("affinity") or {}).get("podAntiAffinity") or {}
+    if any(t.get("topologyKey") == "kubernetes.io/hostname"
+           for t in anti.get("requiredDuringSchedulingIgnoredDuringExecution") or []):
         return "required"
-    if anti.preferred_during_scheduling_ignored_during_execution:
+    if anti.get("preferredDuringSchedulingIgnoredDuringExecution"):
         return "preferred"
     return None
 
@@ -387,11 +350,11 @@ def _anti_affinity(pod) -> str | None:
              hint="Task 12: Deployment 'spread' with 2 replicas and requiredDuringSchedulingIgnoredDuringExecution "
                   "podAntiAffinity on topologyKey kubernetes.io/hostname.")
 def anti_affinity(ctx):
-    pods = [p for p in _live_pods(ctx, "app=spread") if p.status.phase == "Running"]
+    pods = [p for p in _live_pods(ctx, "app=spread") if (p.get("status") or {}).get("phase") == "Running"]
     if not pods:
         return fail("No running pods labelled app=spread.")
     workers = _workers(ctx)
-    nodes = sorted(p.spec.node_name for p in pods)
+    nodes = sorted(p["spec"].get("nodeName") for p in pods)
     kinds = {_anti_affinity(p) for p in pods}
     if kinds != {"required"}:
         if "preferred" in kinds:
@@ -409,21 +372,22 @@ def anti_affinity(ctx):
 @SUITE.check(id="node-selector", title="Scheduler: a pod placed by nodeSelector", points=1,
              hint="Task 13: Pod 'pinned' with nodeSelector kubernetes.io/hostname: <cluster>-worker2.")
 def node_selector(ctx):
-    pod = read_or_none(ctx.clients.core.read_namespaced_pod, "pinned", ctx.namespace)
+    pod = _get(ctx, "Pod", "pinned", ctx.namespace)
     if pod is None:
         return fail("There is no pod 'pinned'.")
-    selector = pod.spec.node_selector or {}
+    selector, node_name = pod["spec"].get("nodeSelector") or {}, pod["spec"].get("nodeName")
+    phase = (pod.get("status") or {}).get("phase")
     if not selector:
-        return partial(0.25, f"Pod 'pinned' is on {pod.spec.node_name} but has no nodeSelector.",
+        return partial(0.25, f"Pod 'pinned' is on {node_name} but has no nodeSelector.",
                        "spec.nodeName bypasses the scheduler; use spec.nodeSelector so the scheduler places it.")
-    node = read_or_none(ctx.clients.core.read_node, pod.spec.node_name) if pod.spec.node_name else None
-    if node is None or pod.status.phase != "Running":
-        return partial(0.5, f"Pod 'pinned' is {pod.status.phase} (nodeSelector {selector}).",
+    node = _get(ctx, "Node", node_name) if node_name else None
+    if node is None or phase != "Running":
+        return partial(0.5, f"Pod 'pinned' is {phase} (nodeSelector {selector}).",
                        "No node carries those labels? Look at `kubectl get nodes --show-labels`.")
     if selector.get("kubernetes.io/hostname") != f"{ctx.cluster_name}-worker2":
-        return partial(0.5, f"Pod 'pinned' runs on {node.metadata.name} by nodeSelector {selector}.",
+        return partial(0.5, f"Pod 'pinned' runs on {_name(node)} by nodeSelector {selector}.",
                        f"Select the node {ctx.cluster_name}-worker2 by its kubernetes.io/hostname label.")
-    return ok(f"Pod 'pinned' runs on {node.metadata.name}, chosen by nodeSelector {selector}.")
+    return ok(f"Pod 'pinned' runs on {_name(node)}, chosen by nodeSelector {selector}.")
 
 
 @SUITE.check(id="cordon", title="Scheduler: a cordoned node takes no new pods (and is uncordoned after)",
@@ -433,15 +397,16 @@ def cordon(ctx):
     a = _answers(ctx, "cordoned-node", "while-cordoned-node")
     if all(v is None for v in a.values()):
         return missing_answer("cordoned-node", "while-cordoned-node")
-    cordoned_now = sorted(n.metadata.name for n in ctx.clients.core.list_node().items if n.spec.unschedulable)
+    cordoned_now = sorted(_name(n) for n in _nodes(ctx) if (n.get("spec") or {}).get("unschedulable"))
     if cordoned_now:
         return fail(f"Node(s) {cordoned_now} are still cordoned.",
                     "Run `kubectl uncordon` on them: a cordoned node takes no new pods, for every lab.")
-    pod = read_or_none(ctx.clients.core.read_namespaced_pod, "while-cordoned", ctx.namespace)
+    pod = _get(ctx, "Pod", "while-cordoned", ctx.namespace)
+    pod_node = pod["spec"].get("nodeName") if pod else None
     workers = _workers(ctx)
     return score_parts([
-        (pod is not None and pod.spec.node_name == a["while-cordoned-node"],
-         f"pod 'while-cordoned' is on {pod.spec.node_name if pod else None}, "
+        (pod is not None and pod_node == a["while-cordoned-node"],
+         f"pod 'while-cordoned' is on {pod_node}, "
          f"not on {a['while-cordoned-node']!r} as recorded",
          "Create pod 'while-cordoned' while the node is cordoned and record its spec.nodeName."),
         (a["cordoned-node"] in workers and a["cordoned-node"] != a["while-cordoned-node"],
@@ -459,17 +424,18 @@ def node_containers(ctx):
     answer = _answers(ctx, "pinned-container-id")["pinned-container-id"]
     if answer is None:
         return missing_answer("pinned-container-id")
-    pod = read_or_none(ctx.clients.core.read_namespaced_pod, "pinned", ctx.namespace)
-    ids = [s.container_id.split("://")[-1] for s in (pod.status.container_statuses or []) if s.container_id] \
-        if pod else []
+    pod = _get(ctx, "Pod", "pinned", ctx.namespace)
+    ids = [s["containerID"].split("://")[-1] for s in (pod.get("status") or {}).get("containerStatuses") or []
+           if s.get("containerID")] if pod else []
     if not ids:
         return fail("Pod 'pinned' has no running container.", "Create pod 'pinned' first.")
+    node = pod["spec"].get("nodeName")
     if len(answer) >= 12 and any(i.startswith(answer) for i in ids):
-        return ok(f"crictl on {pod.spec.node_name} shows container {answer[:13]} of pod 'pinned'.")
-    if answer in (pod.metadata.uid or ""):
+        return ok(f"crictl on {node} shows container {answer[:13]} of pod 'pinned'.")
+    if answer in (pod["metadata"].get("uid") or ""):
         return fail("You recorded the pod's uid (metadata.uid).", "Record the CONTAINER id crictl prints.")
-    sandboxes = run_in_node(pod.spec.node_name, ["crictl", "pods", "-q", "--name", "pinned",
-                                                 "--namespace", ctx.namespace]).stdout.split()
+    sandboxes = run_in_node(node, ["crictl", "pods", "-q", "--name", "pinned",
+                                   "--namespace", ctx.namespace]).stdout.split()
     if len(answer) >= 12 and any(s.startswith(answer) for s in sandboxes):
         return fail("You recorded the POD ID (the pod's sandbox, its pause container).",
                     "Record the CONTAINER id (first column of `crictl ps`), not the POD ID.")

@@ -8,10 +8,10 @@ cluster's truth. Partial credit points at the step that is missing or wrong.
 from __future__ import annotations
 
 from labsupport import find
+from labsupport.answers import read_answer
 from labsupport.checks import CheckSuite, fail, ok, partial
-from labsupport.lab import read_answer
-from labsupport.labs.common import (container_status, endpoint_addresses, is_ready, labels_of, missing_answer,
-                                    selector_mismatch, selector_text, selects, summarize)
+from labsupport.facts import container_status, is_ready, labels_of, selector_text, selects
+from labsupport.labs.common import endpoint_addresses, missing_answer, selector_mismatch, summarize
 from labsupport.podexec import exec_in_pod
 
 SUITE = CheckSuite("02", "Pods")

@@ -8,10 +8,11 @@ pods per node, a StatefulSet's claims and the files its pods wrote, Jobs and a C
 from __future__ import annotations
 
 from labsupport import find
+from labsupport.answers import read_answer
 from labsupport.checks import CheckSuite, fail, ok, partial
-from labsupport.lab import read_answer
-from labsupport.labs.common import (endpoint_addresses, is_ready, labels_of, selector_mismatch, selector_text,
-                                    selects, summarize)
+from labsupport.facts import (CONTROL_PLANE_ROLE, annotations_of, conditions, is_ready, labels_of, selector_text,
+                              selects)
+from labsupport.labs.common import endpoint_addresses, selector_mismatch, summarize
 from labsupport.podexec import exec_in_pod
 from labsupport.waits import rolled_out
 
@@ -19,7 +20,7 @@ SUITE = CheckSuite("03", "Workload controllers")
 
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 REVISION = "deployment.kubernetes.io/revision"
-CONTROL_PLANE_TAINT = "node-role.kubernetes.io/control-plane"
+CONTROL_PLANE_TAINT = CONTROL_PLANE_ROLE  # kubeadm taints control-plane nodes with the key of their role label
 MANUAL_ANNOTATION = "cronjob.kubernetes.io/instantiate"
 
 
@@ -40,10 +41,6 @@ def _env(template: dict, name: str = "VERSION") -> str | None:
             if var.get("name") == name:
                 return var.get("value")
     return None
-
-
-def _conditions(obj: dict) -> dict[str, dict]:
-    return {c.get("type"): c for c in (obj.get("status") or {}).get("conditions") or []}
 
 
 @SUITE.check(id="replicaset-self-heals", title="A ReplicaSet replaces a deleted pod", points=2,
@@ -102,10 +99,10 @@ def rollout_and_rollback(ctx):
     if web is None:
         return fail(f"No Deployment 'web' in namespace {ctx.namespace}.")
     history = sorted(_owned(ctx, "ReplicaSet", web),
-                     key=lambda rs: int(rs["metadata"].get("annotations", {}).get(REVISION, "0")))
+                     key=lambda rs: int(annotations_of(rs).get(REVISION, "0")))
     versions = [_env(rs["spec"]["template"]) for rs in history]
     current = _env(web["spec"]["template"])
-    revision = (web["metadata"].get("annotations") or {}).get(REVISION, "?")
+    revision = annotations_of(web).get(REVISION, "?")
     if "v2" not in versions or "v1" not in versions:
         return partial(0.25, f"web's ReplicaSets run {versions or 'nothing'}: no rollout from v1 to v2 yet.",
                        "Change the pod template's VERSION from v1 to v2 and apply it: a template change makes a new "
@@ -120,7 +117,7 @@ def rollout_and_rollback(ctx):
         problems.append(f"the rollback has not finished: {status.get('updatedReplicas', 0)} updated, "
                         f"{status.get('availableReplicas', 0)} available of {web['spec'].get('replicas', 1)}")
         hints.append("Wait with `kubectl rollout status deployment/web`.")
-    causes = {rs["metadata"]["name"]: (rs["metadata"].get("annotations") or {}).get(CHANGE_CAUSE) for rs in history}
+    causes = {rs["metadata"]["name"]: annotations_of(rs).get(CHANGE_CAUSE) for rs in history}
     missing = sorted(name for name, cause in causes.items() if not cause)
     if missing:
         score -= 0.25
@@ -208,13 +205,13 @@ def daemonset_every_node(ctx):
     ds = _get(ctx, "DaemonSet", "node-agent")
     if ds is None:
         return fail(f"No DaemonSet 'node-agent' in namespace {ctx.namespace}.")
-    nodes = {n.metadata.name: n for n in ctx.clients.core.list_node().items}
+    nodes = {n["metadata"]["name"]: n for n in find.by_label(ctx.clients, "Node", None)}
     covered = {p["spec"].get("nodeName") for p in _owned(ctx, "Pod", ds) if is_ready(p)}
     missing = sorted(set(nodes) - covered)
     if not missing:
         return ok(f"node-agent has a Ready pod on each of the {len(nodes)} nodes: {sorted(nodes)}.")
     tainted = [name for name in missing
-               if any(t.key == CONTROL_PLANE_TAINT for t in nodes[name].spec.taints or [])]
+               if any(t.get("key") == CONTROL_PLANE_TAINT for t in nodes[name]["spec"].get("taints") or [])]
     tolerations = ds["spec"]["template"]["spec"].get("tolerations") or []
     hint = None
     if tainted and not any(t.get("key") == CONTROL_PLANE_TAINT or (t.get("operator") == "Exists" and not t.get("key"))
@@ -308,7 +305,7 @@ def job_completions(ctx):
         score -= 0.25
         problems.append(f"parallelism is {spec.get('parallelism', 1)}")
         hints.append("parallelism: 2 runs two pods at a time.")
-    complete = _conditions(job).get("Complete", {}).get("status") == "True"
+    complete = conditions(job).get("Complete", {}).get("status") == "True"
     if not complete:
         score -= 0.25
         problems.append(f"the Job has not completed: {status.get('succeeded', 0)} succeeded, "
@@ -324,7 +321,7 @@ def job_retries(ctx):
     if job is None:
         return fail(f"No Job 'doomed' in namespace {ctx.namespace}.")
     limit, failed = job["spec"].get("backoffLimit", 6), (job.get("status") or {}).get("failed", 0)
-    condition = _conditions(job).get("Failed") or {}
+    condition = conditions(job).get("Failed") or {}
     if condition.get("status") != "True":
         return partial(0.5, f"doomed has not given up yet: {failed} failed pods, backoffLimit {limit}.",
                        "Its command must always fail (exit 1); with backoffLimit: 1 it gives up after 2 pods.")
@@ -341,7 +338,7 @@ def cronjob_on_demand(ctx):
     if cron is None:
         return fail(f"No CronJob 'report' in namespace {ctx.namespace}.")
     manual = [j for j in _owned(ctx, "Job", cron)
-              if (j["metadata"].get("annotations") or {}).get(MANUAL_ANNOTATION) == "manual"]
+              if annotations_of(j).get(MANUAL_ANNOTATION) == "manual"]
     if not manual:
         loose = _get(ctx, "Job", "report-manual")
         if loose is not None:
@@ -351,7 +348,7 @@ def cronjob_on_demand(ctx):
                            "`kubectl create job report-manual --from=cronjob/report`.")
         return partial(0.25, f"CronJob report (schedule {cron['spec'].get('schedule')!r}) has no manual run.",
                        "Run it now: `kubectl create job report-manual --from=cronjob/report`.")
-    done = [j["metadata"]["name"] for j in manual if _conditions(j).get("Complete", {}).get("status") == "True"]
+    done = [j["metadata"]["name"] for j in manual if conditions(j).get("Complete", {}).get("status") == "True"]
     if not done:
         return partial(0.75, f"Manual run {manual[0]['metadata']['name']} has not completed.",
                        f"Wait for it: `kubectl wait --for=condition=Complete job/{manual[0]['metadata']['name']}`.")

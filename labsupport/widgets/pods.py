@@ -1,15 +1,14 @@
 """Live views of the lab's pods: a table (or a per-node grid) and a diagram, kept current by a watch.
 
-The pod table is updated by a background thread running a Kubernetes watch (list once, then watch from that
-resourceVersion; relist when the server says the version is too old). It stops at its deadline, when its Stop
-button is pressed, when `.stop()` is called, or when the same cell runs again.
+The pod table is updated by a background thread following the pods with `labsupport.watching.Follow` (list, then
+watch from that list's resourceVersion, relist on 410 Gone). It stops at its deadline, when its Stop button is
+pressed, when `.stop()` is called, or when the same cell runs again.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import html
-import json
 import threading
 import time
 from collections import deque
@@ -17,13 +16,11 @@ from typing import Any, Iterable
 
 import ipywidgets as w
 
-from ..diagrams.collect import clients_of
-from ..diagrams.model import Pod
-from ..diagrams.parse import pod_from
-from ..diagrams.render import COLORS, natural
+from ..context import clients_of
+from ..diagrams import COLORS, Pod, natural, pod_from
+from ..watching import LISTED, Follow
 
 RENDER_INTERVAL = 0.3  # seconds: events come in bursts (a rollout is dozens); redraw at most this often
-WATCH_CHUNK = 60  # seconds per watch request; the loop re-watches from the last resourceVersion
 
 _ACTIVE: dict[tuple[str, str], "PodWatch"] = {}
 
@@ -45,7 +42,7 @@ class PodWatch:
         self._stop = threading.Event()
         self._dirty = threading.Event()
         self._lock = threading.Lock()
-        self._watch = None
+        self._follow: Follow | None = None
         self._threads: list[threading.Thread] = []
         self._deadline = 0.0
         self.table = w.HTML()
@@ -76,8 +73,8 @@ class PodWatch:
             return
         self.state = reason
         self._stop.set()
-        if self._watch is not None:
-            self._watch.stop()  # closes the socket, so a blocked read returns now
+        if self._follow is not None:
+            self._follow.stop()  # closes the watch's socket, so a blocked read returns now
         self._dirty.set()
         for t in self._threads:
             if t is not threading.current_thread():
@@ -94,53 +91,14 @@ class PodWatch:
 
     # ------------------------------------------------------------------ watching
 
-    def _kwargs(self) -> dict:
-        return {"label_selector": self.selector} if self.selector else {}
-
-    def _relist(self) -> str:
-        resp = self.clients.core.list_namespaced_pod(self.namespace, _preload_content=False, **self._kwargs())
-        data = json.loads(resp.data)
-        with self._lock:
-            self.pods = {p["metadata"]["name"]: pod_from(p) for p in data.get("items") or []}
-        self._dirty.set()
-        return data["metadata"]["resourceVersion"]
-
     def _watch_loop(self) -> None:
-        from kubernetes import watch
-        from kubernetes.client.exceptions import ApiException
-
-        failures = 0
         try:
-            version = self._relist()
-            while not self._stop.is_set():
-                remaining = self._deadline - time.monotonic()
-                if remaining <= 0:
-                    self.state = f"stopped after {self.timeout:g}s (run the cell again to resume)"
-                    break
-                self._watch = watch.Watch()
-                try:
-                    for event in self._watch.stream(
-                            self.clients.core.list_namespaced_pod, self.namespace, resource_version=version,
-                            timeout_seconds=max(1, int(min(remaining, WATCH_CHUNK))), allow_watch_bookmarks=True,
-                            **self._kwargs()):
-                        # raw_object: the event's JSON as a dict (what pod_from reads, no model round trip)
-                        raw = event["raw_object"]
-                        version = raw["metadata"].get("resourceVersion", version)
-                        self._apply(event["type"], raw)
-                        failures = 0
-                        if self._stop.is_set():
-                            break
-                except ApiException as exc:
-                    if exc.status != 410:  # 410 Gone: our resourceVersion is too old; relist and go on
-                        raise
-                    version = self._relist()
-                except Exception:  # the connection dropped (or stop() closed it): retry until the deadline
-                    if self._stop.is_set():
-                        break
-                    failures += 1
-                    if failures > 5:
-                        raise
-                    self._stop.wait(min(2 ** failures, 10))
+            self._follow = Follow(self.clients, "Pod", self.namespace, selector=self.selector)
+            if self._stop.is_set():  # stopped while the watch was being set up
+                return
+            self._follow.run(self._deadline - time.monotonic(), on_change=self._apply, retries=5)
+            if not self._stop.is_set():
+                self.state = f"stopped after {self.timeout:g}s (run the cell again to resume)"
         except Exception as exc:  # shown in the widget, not raised: this is a background thread
             self.error = f"{type(exc).__name__}: {exc}"
             self.state = "stopped on an error"
@@ -148,17 +106,17 @@ class PodWatch:
             self._stop.set()
             self._dirty.set()
 
-    def _apply(self, kind: str, obj: dict) -> None:
-        if kind == "BOOKMARK":
-            return
-        name = obj["metadata"]["name"]
+    def _apply(self, kind: str, obj: dict | None) -> None:
         with self._lock:
-            if kind == "DELETED":
-                self.pods.pop(name, None)
+            if kind == LISTED:
+                self.pods = {name: pod_from(o) for name, o in self._follow.objects.items()}
+            elif kind == "DELETED":
+                self.pods.pop(obj["metadata"]["name"], None)
             else:
-                self.pods[name] = pod_from(obj)
-            stamp = _dt.datetime.now().strftime("%H:%M:%S")
-            self.events.appendleft(f"{stamp} {kind.lower()} {name}")
+                self.pods[obj["metadata"]["name"]] = pod_from(obj)
+            if obj is not None:
+                stamp = _dt.datetime.now().strftime("%H:%M:%S")
+                self.events.appendleft(f"{stamp} {kind.lower()} {obj['metadata']['name']}")
         self._dirty.set()
 
     def _render_loop(self) -> None:

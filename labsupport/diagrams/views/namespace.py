@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ...facts import selects
 from .. import render
 from ..model import Pod, Snapshot, Workload
 from ..render import KIND_COLORS, Diagram
@@ -83,7 +84,7 @@ def draw(snap: Snapshot, *, group_by: str = "app", max_pods: int = 6) -> Diagram
                 hidden_owner_edges.add(edge)
                 g.edge(*edge, color="#78909c")
         for s in services:
-            if render.selects(s.selector, p.labels):
+            if selects(s.selector, p.labels):
                 edge = (render.node_id("Service", s.name, s.namespace), target)
                 if edge not in hidden_owner_edges:
                     hidden_owner_edges.add(edge)
