@@ -10,6 +10,7 @@ kindest/node image when a registry can be resolved; else the offline build is re
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from labsupport.config import DEFAULT_CLUSTER, context_name
 from labsupport.errors import ClusterUnavailable, PreflightError
+from labsupport.facts import conditions, is_ready
 from labsupport.preflight import require, run_preflight
 
 REPO = Path(__file__).resolve().parent.parent
@@ -125,13 +127,13 @@ def status(name: str = DEFAULT_CLUSTER, *, kubeconfig: str | None = None) -> Clu
     if stopped:
         return ClusterStatus(name, True, False, detail=f"node containers not running: {', '.join(stopped)}")
     cmd = ["kubectl", *_kubeconfig_args(kubeconfig), "--context", context_name(name), "get", "nodes",
-           "--request-timeout=10s",
-           "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=='Ready')].status} {end}"]
+           "--request-timeout=10s", "-o", "json"]
     out = _run(cmd, timeout=30)
     if out.returncode != 0:
         return ClusterStatus(name, True, False, detail=f"API server does not answer: {out.stderr.strip()[:300]}")
-    ready = dict(item.split("=", 1) for item in out.stdout.split())
-    healthy = bool(ready) and len(ready) == len(nodes) and all(v == "True" for v in ready.values())
+    items = json.loads(out.stdout).get("items") or []
+    ready = {n["metadata"]["name"]: (conditions(n).get("Ready") or {}).get("status", "") for n in items}
+    healthy = bool(items) and len(items) == len(nodes) and all(is_ready(n) for n in items)
     return ClusterStatus(name, True, healthy, ready,
                          detail="" if healthy else f"nodes not all Ready: {ready or 'none registered'}")
 

@@ -61,20 +61,12 @@ class Clients:
         return client.StorageV1Api(self.api)
 
     @property
-    def rbac(self) -> client.RbacAuthorizationV1Api:
-        return client.RbacAuthorizationV1Api(self.api)
-
-    @property
     def custom(self) -> client.CustomObjectsApi:
         return client.CustomObjectsApi(self.api)
 
     @property
     def version(self) -> client.VersionApi:
         return client.VersionApi(self.api)
-
-    @property
-    def authz(self) -> client.AuthorizationV1Api:
-        return client.AuthorizationV1Api(self.api)
 
     @cached_property
     def dynamic(self) -> DynamicClient:

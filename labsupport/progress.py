@@ -1,10 +1,8 @@
-"""Progress for slow steps (creating a cluster, waiting for pods): a bar in a notebook, a text line elsewhere.
+"""Progress for slow steps (creating a cluster): a bar in a notebook, a text line elsewhere.
 
     with progress("Creating cluster kindlab", total=5) as p:
         p.step("nodes")            # 1/5
         ...
-    with ticking("Waiting for 3 pods", timeout=120):
-        waits.wait_pods_ready(clients, ns, "app=web", count=3)   # the bar fills with elapsed time
 
 In a notebook kernel the bar is an ipywidgets FloatProgress with a label; on a terminal the line is redrawn in
 place on stderr; when stderr is not a terminal (CI logs) a line is written per step, or at most every 10 s.
@@ -17,8 +15,7 @@ import os
 import sys
 import threading
 import time
-from contextlib import contextmanager
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO, Iterable, Sequence
 
 BAR_WIDTH = 24
 LOG_INTERVAL = 10.0  # seconds between lines when stderr is a log file, not a terminal
@@ -37,11 +34,9 @@ def in_notebook() -> bool:
 class Progress:
     """One progress display. `total=None` is an open-ended task: it shows elapsed time, not a fraction."""
 
-    def __init__(self, description: str, total: float | None = None, *, unit: str = "steps",
-                 backend: str | None = None, stream: IO[str] | None = None):
-        if unit not in ("steps", "seconds"):
-            raise ValueError(f"progress unit {unit!r}: choose steps or seconds")
-        self.description, self.total, self.unit = description, total, unit
+    def __init__(self, description: str, total: float | None = None, *, backend: str | None = None,
+                 stream: IO[str] | None = None):
+        self.description, self.total = description, total
         self.value: float = 0
         self.message = ""
         self.started = time.monotonic()
@@ -96,12 +91,8 @@ class Progress:
             self.close(f"failed after {self.elapsed:.0f}s: {type(exc).__name__}", ok=False)
 
     def count(self) -> str:
-        """'3/5' for steps, '40% of 120s' for a deadline."""
-        if not self.total:
-            return ""
-        if self.unit == "seconds":
-            return f"{100 * self.value / self.total:.0f}% of {self.total:g}s"
-        return f"{self.value:g}/{self.total:g}"
+        """'3/5', or '' for an open-ended task."""
+        return f"{self.value:g}/{self.total:g}" if self.total else ""
 
     def text(self) -> str:
         """The one-line rendering used on terminals (and handy in tests)."""
@@ -118,29 +109,6 @@ class Progress:
 
 def progress(description: str, total: float | None = None, **kw) -> Progress:
     return Progress(description, total, **kw)
-
-
-@contextmanager
-def ticking(description: str, timeout: float, *, interval: float = 0.5, **kw) -> Iterator[Progress]:
-    """A bar that fills with elapsed time over `timeout` while the body blocks (a watch-based wait).
-
-    The bar shows how much of the wait's deadline is used, so a learner sees it will not hang forever.
-    """
-    p = Progress(description, total=timeout, unit="seconds", **kw)
-    stop = threading.Event()
-
-    def tick() -> None:
-        while not stop.wait(interval):
-            p.update(value=min(p.elapsed, timeout * 0.99))
-
-    thread = threading.Thread(target=tick, name="labsupport-progress", daemon=True)
-    thread.start()
-    try:
-        with p:
-            yield p
-    finally:
-        stop.set()
-        thread.join(timeout=2)
 
 
 # The steps `kind create cluster` prints: " • Preparing nodes 📦  ..." then " ✓ Preparing nodes 📦".
@@ -200,7 +168,7 @@ class _TextView(_NullView):
             self.stream.flush()
             return
         # A log file: write when the step or message changes, else at most every LOG_INTERVAL seconds.
-        key = (self.p.message, self.p.value if self.p.unit == "steps" else None)
+        key = (self.p.message, self.p.value)
         if key != self.last_key or time.monotonic() - self.last_time >= LOG_INTERVAL:
             self.stream.write(line + "\n")
             self.stream.flush()

@@ -116,14 +116,6 @@ def test_progress_reports_failure():
     assert "failed after" in out.getvalue() and "KeyError" in out.getvalue()
 
 
-def test_ticking_fills_with_elapsed_time_over_the_deadline():
-    out = io.StringIO()
-    with progress.ticking("Waiting for pods", timeout=10, interval=0.05, backend="text", stream=out) as p:
-        time.sleep(0.3)
-        assert 0 < p.value < 10
-    assert "of 10s" in out.getvalue()
-
-
 KIND_OUTPUT = """Creating cluster "kindlab" ...
  • Ensuring node image (kindest/node:v1.33.1) 🖼  ...
  ✓ Ensuring node image (kindest/node:v1.33.1) 🖼

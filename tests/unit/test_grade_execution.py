@@ -9,7 +9,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from labsupport.checks import CheckSuite, fail, ok
-from labsupport.grade import CellError, Execution, GradeResult, _execute, _failed_cell, _write_reports, read_submission
+from labsupport.execute import CellError, Execution, _failed_cell, read_submission
+from labsupport.execute import execute as _execute
+from labsupport.reports import GradeResult
+from labsupport.reports import write_reports as _write_reports
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "notebooks"
 
