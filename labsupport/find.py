@@ -37,8 +37,8 @@ def get(clients: Clients, kind: str, name: str, namespace: str | None = None, *,
         raise
 
 
-def events_about(clients: Clients, namespace: str, kind: str, name: str) -> list[dict]:
-    """The events whose involvedObject is ``kind``/``name`` in ``namespace``, in the order the API lists them."""
+def events_about(clients: Clients, namespace: str | None, kind: str, name: str) -> list[dict]:
+    """The events whose involvedObject is ``kind``/``name`` in ``namespace`` (None: all), as the API lists them."""
     resource = resource_for(clients, "Event")
     items, _ = list_items(clients, resource, namespace=namespace,
                           field_selector=f"involvedObject.kind={kind},involvedObject.name={name}")

@@ -11,6 +11,7 @@ from typing import Callable
 
 from kubernetes.client.exceptions import ApiException
 
+from labsupport import find
 from labsupport.errors import WaitTimeout
 from labsupport.facts import condition_true, is_ready, is_terminating
 from labsupport.kube import Clients, canonical_kind, resource_for
@@ -76,27 +77,24 @@ def describe_status(obj: dict | None) -> str:
     return "; ".join(parts) or "no status reported yet"
 
 
-def _event_time(event) -> datetime:
-    for t in (event.last_timestamp, event.event_time, event.metadata.creation_timestamp):
-        if t:
-            return t
+def _event_time(event: dict) -> datetime:
+    meta = event.get("metadata") or {}
+    for stamp in (event.get("lastTimestamp"), event.get("eventTime"), meta.get("creationTimestamp")):
+        if stamp:
+            return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     return datetime.min.replace(tzinfo=timezone.utc)
 
 
 def recent_events(clients: Clients, namespace: str | None, kind: str, name: str, limit: int = EVENT_LIMIT) -> list[str]:
     """The ``limit`` most recent events about one object, oldest first: "Warning FailedScheduling: ... (x3)"."""
     _, kind = canonical_kind(kind)
-    selector = f"involvedObject.kind={kind},involvedObject.name={name}"
     try:
-        if namespace:
-            items = clients.core.list_namespaced_event(namespace, field_selector=selector).items
-        else:
-            items = clients.core.list_event_for_all_namespaces(field_selector=selector).items
+        items = find.events_about(clients, namespace, kind, name)
     except ApiException as exc:  # events are a diagnostic: never let them hide the real error
         return [f"(events unavailable: {exc.status} {exc.reason})"]
     items = sorted(items, key=_event_time)[-limit:]
-    return [f"{e.type} {e.reason}: {(e.message or '').strip()}" + (f" (x{e.count})" if (e.count or 0) > 1 else "")
-            for e in items]
+    return [f"{e.get('type')} {e.get('reason')}: {(e.get('message') or '').strip()}"
+            + (f" (x{e['count']})" if (e.get("count") or 0) > 1 else "") for e in items]
 
 
 def wait_for(clients: Clients, kind: str, name: str, *, namespace: str | None = None, condition: Condition,

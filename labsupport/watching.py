@@ -17,7 +17,6 @@ from typing import Callable
 
 from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
-from kubernetes.dynamic.exceptions import DynamicApiError
 
 from labsupport.kube import Clients, list_items, resource_for
 
@@ -86,7 +85,7 @@ class Follow:
                             return True
                     if self.stopped or time.monotonic() >= deadline:
                         break
-            except (ApiException, DynamicApiError) as exc:
+            except ApiException as exc:  # DynamicApiError is one too
                 if getattr(exc, "status", None) != 410:  # 410 Gone: our resourceVersion expired, list again
                     raise
                 version = self._list(on_change)
