@@ -89,3 +89,39 @@ def test_recent_events_are_readable_lines(clients, namespace):
     waits.wait_for(clients, "Pod", "p", namespace=namespace, condition="Ready", timeout=120)
     events = waits.recent_events(clients, namespace, "Pod", "p")
     assert 0 < len(events) <= 5 and any("Scheduled" in e for e in events)
+
+
+def test_follow_lists_again_when_its_resource_version_is_gone(clients, namespace):
+    """The shared watch loop (waits and the live widgets): a watch from an expired version gets 410 Gone."""
+    from labsupport.watching import Follow
+
+    follow = Follow(clients, "ConfigMap", namespace)
+    real_list, versions, changes = follow._list, [], []
+
+    def list_then_expire(on_change):
+        versions.append(real_list(on_change))
+        return "1" if len(versions) == 1 else versions[-1]  # long compacted: the API answers 410 Gone
+
+    follow._list = list_then_expire
+    manifests.apply(clients, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "seen"}},
+                    namespace=namespace)
+    started = time.monotonic()
+    assert follow.run(30, until=lambda objs: len(versions) >= 2 and "seen" in objs,
+                      on_change=lambda kind, obj: changes.append(kind))
+    assert time.monotonic() - started < 20 and changes.count("LISTED") == 2
+
+
+def test_follow_stops_at_its_deadline_and_when_stopped(clients, namespace):
+    import threading
+
+    from labsupport.watching import Follow
+
+    follow = Follow(clients, "ConfigMap", namespace)
+    started = time.monotonic()
+    assert not follow.run(2)  # nothing to wait for: it returns False at the deadline, no sooner, not much later
+    assert 2 <= time.monotonic() - started < 10
+    stopper = threading.Timer(1, follow.stop)
+    stopper.start()
+    started = time.monotonic()
+    assert not follow.run(60)
+    assert time.monotonic() - started < 10 and follow.stopped
