@@ -48,6 +48,13 @@ def read_answer(ctx: LabContext, key: str) -> str | None:
     return None if cm is None else (cm.get("data") or {}).get(key)
 
 
+def read_answers(ctx: LabContext, *keys: str) -> dict[str, str | None]:
+    """Several answers at once (one read), each stripped of surrounding blanks, None when not recorded."""
+    cm = find.get(ctx.clients, "ConfigMap", ANSWERS_CONFIGMAP, ctx.namespace)
+    data = {} if cm is None else cm.get("data") or {}
+    return {k: None if data.get(k) is None else str(data[k]).strip() for k in keys}
+
+
 def answer_list(value: str) -> list[str]:
     """An answer recorded as a list ("a,b" or "['a', 'b']") as a sorted list of names."""
     cleaned = value.strip().strip("[]()")

@@ -12,7 +12,7 @@ from datetime import datetime
 from kubernetes.client.exceptions import ApiException
 
 from labsupport import etcd, find, rawapi
-from labsupport.answers import answer_list, read_answer
+from labsupport.answers import answer_list, read_answers
 from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.config import LAB_LABEL
 from labsupport.facts import annotations_of, is_control_plane, is_ready, is_terminating, labels_of
@@ -25,10 +25,6 @@ MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
 
 
 # ---- small private helpers ---------------------------------------------------------------------------------
-
-def _answers(ctx, *keys: str) -> dict[str, str | None]:
-    return {k: (None if (v := read_answer(ctx, k)) is None else str(v).strip()) for k in keys}
-
 
 def _get(ctx, kind: str, name: str, namespace: str | None = None, **kw) -> dict | None:
     return find.get(ctx.clients, kind, name, namespace, **kw)
@@ -63,7 +59,7 @@ def _live_pods(ctx, selector: str) -> list[dict]:
 @SUITE.check(id="static-pods", title="Control plane: the static pods and the scheduler's node", points=2,
              hint="Task 1: `kubectl get pods -n kube-system -o wide`: the static pods carry the node's name as suffix.")
 def static_pods(ctx):
-    a = _answers(ctx, "static-pods", "scheduler-node")
+    a = read_answers(ctx, "static-pods", "scheduler-node")
     if all(v is None for v in a.values()):
         return missing_answer("static-pods", "scheduler-node")
     pods = find.pods(ctx.clients, "kube-system")
@@ -89,7 +85,7 @@ def static_pods(ctx):
 @SUITE.check(id="leader-election", title="HA: who holds the scheduler's leader lease", points=1,
              hint="Task 2: `kubectl get lease kube-scheduler -n kube-system -o yaml`: spec.holderIdentity.")
 def leader_election(ctx):
-    answer = _answers(ctx, "scheduler-leader")["scheduler-leader"]
+    answer = read_answers(ctx, "scheduler-leader")["scheduler-leader"]
     if answer is None:
         return missing_answer("scheduler-leader")
     lease = _get(ctx, "Lease", "kube-scheduler", "kube-system")
@@ -108,7 +104,7 @@ def leader_election(ctx):
              points=2, hint="Task 3: Call https://<server>/api/v1/namespaces/<namespace> with the client certificate "
                             "from your kubeconfig, then again with none.")
 def raw_api(ctx):
-    a = _answers(ctx, "namespace-uid", "anonymous-status")
+    a = read_answers(ctx, "namespace-uid", "anonymous-status")
     if all(v is None for v in a.values()):
         return missing_answer("namespace-uid", "anonymous-status")
     uid = _get(ctx, "Namespace", ctx.namespace)["metadata"]["uid"]
@@ -127,7 +123,7 @@ def raw_api(ctx):
 @SUITE.check(id="replicaset-heals", title="Controllers: a deleted ReplicaSet pod is replaced", points=2,
              hint="Task 4: Delete one pod of ReplicaSet 'web', then record the deleted and the new pod's names.")
 def replicaset_heals(ctx):
-    a = _answers(ctx, "deleted-pod", "replacement-pod")
+    a = read_answers(ctx, "deleted-pod", "replacement-pod")
     if all(v is None for v in a.values()):
         return missing_answer("deleted-pod", "replacement-pod")
     rs = _get(ctx, "ReplicaSet", "web", ctx.namespace)
@@ -177,7 +173,7 @@ def scaled(ctx):
              hint="Task 6: kubectl get --raw /api/v1/namespaces/<namespace>/services/web:http/proxy/hostname, "
                   "and the same through /pods/<pod>:8080/proxy/hostname")
 def api_proxy(ctx):
-    a = _answers(ctx, "proxy-hostname", "proxy-pod")
+    a = read_answers(ctx, "proxy-hostname", "proxy-pod")
     if all(v is None for v in a.values()):
         return missing_answer("proxy-hostname", "proxy-pod")
     if _get(ctx, "Service", "web", ctx.namespace) is None:
@@ -206,7 +202,7 @@ def api_proxy(ctx):
              hint="Task 7: Create namespace <namespace>-extra labelled kindlab.dev/lab=01, look at its "
                   "ServiceAccounts, call the API with a token of 'default'; list the Leases in kube-node-lease.")
 def controller_loops(ctx):
-    a = _answers(ctx, "extra-sa-seconds", "node-leases", "extra-sa-user")
+    a = read_answers(ctx, "extra-sa-seconds", "node-leases", "extra-sa-user")
     if all(v is None for v in a.values()):
         return missing_answer("extra-sa-seconds", "node-leases", "extra-sa-user")
     extra = f"{ctx.namespace}-extra"
@@ -241,7 +237,7 @@ def controller_loops(ctx):
 @SUITE.check(id="no-cloud-controller", title="No cloud controller manager: a LoadBalancer stays pending",
              points=1, hint="Task 8: Create Service 'web-lb' of type LoadBalancer and read its EXTERNAL-IP column.")
 def no_cloud_controller(ctx):
-    answer = _answers(ctx, "lb-external-ip")["lb-external-ip"]
+    answer = read_answers(ctx, "lb-external-ip")["lb-external-ip"]
     if answer is None:
         return missing_answer("lb-external-ip")
     svc = _get(ctx, "Service", "web-lb", ctx.namespace)
@@ -259,7 +255,7 @@ def no_cloud_controller(ctx):
 @SUITE.check(id="etcd-key", title="etcd: the key of your ConfigMap 'notes'", points=2,
              hint="Task 9: List keys under /registry/configmaps/<namespace>/ in etcd.")
 def etcd_key(ctx):
-    answer = _answers(ctx, "etcd-key")["etcd-key"]
+    answer = read_answers(ctx, "etcd-key")["etcd-key"]
     if answer is None:
         return missing_answer("etcd-key")
     prefix = f"/registry/configmaps/{ctx.namespace}/"
@@ -287,7 +283,7 @@ def _cni_daemonsets(ctx) -> list[str]:
              points=2, hint="Task 10: `kubectl get nodes -o wide`, `kubectl get daemonsets -A`, "
                             "`kubectl get storageclass`.")
 def pluggable_pieces(ctx):
-    a = _answers(ctx, "runtime", "cni-daemonset", "storage-provisioner")
+    a = read_answers(ctx, "runtime", "cni-daemonset", "storage-provisioner")
     if all(v is None for v in a.values()):
         return missing_answer("runtime", "cni-daemonset", "storage-provisioner")
     runtimes = {n["status"]["nodeInfo"]["containerRuntimeVersion"].split("://")[0] for n in _nodes(ctx)}
@@ -313,7 +309,7 @@ def pluggable_pieces(ctx):
              hint="Task 11: Create pod 'too-big' requesting more CPU than any node has, then read its events.")
 def pending_pod(ctx):
     pod = _get(ctx, "Pod", "too-big", ctx.namespace)
-    answer = _answers(ctx, "pending-resource")["pending-resource"]
+    answer = read_answers(ctx, "pending-resource")["pending-resource"]
     if pod is None:
         return fail("There is no pod 'too-big'.")
     phase, node = (pod.get("status") or {}).get("phase"), pod["spec"].get("nodeName")
@@ -394,7 +390,7 @@ def node_selector(ctx):
              points=2, hint="Task 14: Cordon one worker, create pod 'while-cordoned', record where it landed, "
                             "uncordon.")
 def cordon(ctx):
-    a = _answers(ctx, "cordoned-node", "while-cordoned-node")
+    a = read_answers(ctx, "cordoned-node", "while-cordoned-node")
     if all(v is None for v in a.values()):
         return missing_answer("cordoned-node", "while-cordoned-node")
     cordoned_now = sorted(_name(n) for n in _nodes(ctx) if (n.get("spec") or {}).get("unschedulable"))
@@ -421,7 +417,7 @@ def cordon(ctx):
 @SUITE.check(id="node-containers", title="The node: containerd's container of pod 'pinned'", points=1,
              hint="Task 15: docker exec <cluster>-worker2 crictl ps --label io.kubernetes.pod.name=pinned")
 def node_containers(ctx):
-    answer = _answers(ctx, "pinned-container-id")["pinned-container-id"]
+    answer = read_answers(ctx, "pinned-container-id")["pinned-container-id"]
     if answer is None:
         return missing_answer("pinned-container-id")
     pod = _get(ctx, "Pod", "pinned", ctx.namespace)
