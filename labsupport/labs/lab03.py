@@ -10,8 +10,8 @@ from __future__ import annotations
 from labsupport import find
 from labsupport.answers import read_answer
 from labsupport.checks import CheckSuite, fail, ok, partial
-from labsupport.facts import (CONTROL_PLANE_ROLE, annotations_of, conditions, is_ready, labels_of, selector_text,
-                              selects)
+from labsupport.facts import (CONTROL_PLANE_ROLE, annotations_of, condition_true, conditions, is_ready, labels_of,
+                              selector_text, selects)
 from labsupport.labs.common import endpoint_addresses, selector_mismatch, summarize
 from labsupport.podexec import exec_in_pod
 from labsupport.waits import rolled_out
@@ -305,7 +305,7 @@ def job_completions(ctx):
         score -= 0.25
         problems.append(f"parallelism is {spec.get('parallelism', 1)}")
         hints.append("parallelism: 2 runs two pods at a time.")
-    complete = conditions(job).get("Complete", {}).get("status") == "True"
+    complete = condition_true(job, "Complete")
     if not complete:
         score -= 0.25
         problems.append(f"the Job has not completed: {status.get('succeeded', 0)} succeeded, "
@@ -348,7 +348,7 @@ def cronjob_on_demand(ctx):
                            "`kubectl create job report-manual --from=cronjob/report`.")
         return partial(0.25, f"CronJob report (schedule {cron['spec'].get('schedule')!r}) has no manual run.",
                        "Run it now: `kubectl create job report-manual --from=cronjob/report`.")
-    done = [j["metadata"]["name"] for j in manual if conditions(j).get("Complete", {}).get("status") == "True"]
+    done = [j["metadata"]["name"] for j in manual if condition_true(j, "Complete")]
     if not done:
         return partial(0.75, f"Manual run {manual[0]['metadata']['name']} has not completed.",
                        f"Wait for it: `kubectl wait --for=condition=Complete job/{manual[0]['metadata']['name']}`.")
