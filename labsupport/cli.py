@@ -45,7 +45,25 @@ def parser() -> argparse.ArgumentParser:
     gr.add_argument("--keep-namespace", action="store_true", help="keep the grading namespace for debugging")
     gr.add_argument("--cluster", default="kindlab", help="kind cluster name (default kindlab)")
     gr.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+
+    nl = sub.add_parser("new-lab", help="write a new lab from the template: answer key, checks, test data, "
+                                        "learner edition")
+    nl.add_argument("lab_id", metavar="NN", help="lab number, two digits (e.g. 04)")
+    nl.add_argument("slug", help="lower-case words joined by '-' (e.g. pod-network)")
+    nl.add_argument("--title", help="the lab's title (default: from the slug)")
+    nl.add_argument("--tasks", type=int, default=3, help="core tasks (default 3)")
+    nl.add_argument("--stretch", type=int, default=1, help="optional stretch tasks (default 1)")
+    nl.add_argument("--root", type=Path, default=Path("."), help="the repository's top folder (default: .)")
     return top
+
+
+def _new_lab(args) -> int:
+    from labsupport.authoring.newlab import new_lab
+
+    for path in new_lab(args.root, args.lab_id, args.slug, title=args.title, tasks=args.tasks,
+                        stretch=args.stretch):
+        print(f"wrote {path}")
+    return 0
 
 
 def _edition(args) -> int:
@@ -80,7 +98,7 @@ def _grade(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return _edition(args) if args.command == "edition" else _grade(args)
+        return {"edition": _edition, "grade": _grade, "new-lab": _new_lab}[args.command](args)
     except LabError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         if exc.hint:

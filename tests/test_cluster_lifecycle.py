@@ -19,7 +19,8 @@ from labsupport import cluster
 from labsupport.errors import ClusterUnavailable
 
 REPO = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.cluster
+# Makes throwaway clusters (CPU, Docker): run alone, never beside the parallel tests.
+pytestmark = [pytest.mark.cluster, pytest.mark.exclusive]
 
 
 def test_engine_setup_refuses_a_user_without_docker_clearly():

@@ -28,7 +28,7 @@ def _name(obj: dict) -> str:
     return obj["metadata"]["name"]
 
 
-@SUITE.check(id="preflight-inotify", title="Preflight: inotify limit read on this machine", points=1,
+@SUITE.check(id="preflight-inotify", task=1, title="Preflight: inotify limit read on this machine", points=1,
              hint="Task 1: Read /proc/sys/fs/inotify/max_user_instances and record the number it holds.")
 def preflight_inotify(ctx):
     answer = read_answer(ctx, "inotify-max-user-instances")
@@ -46,7 +46,7 @@ def preflight_inotify(ctx):
     return ok(f"max_user_instances = {truth}.{note}")
 
 
-@SUITE.check(id="kind-nodes", title="kind: each node is a container bootstrapped by kubeadm", points=2,
+@SUITE.check(id="kind-nodes", task=2, title="kind: each node is a container bootstrapped by kubeadm", points=2,
              hint="Task 2: List the cluster's containers with `docker ps --filter label=io.x-k8s.kind.cluster=...`"
                   " and ask kubeadm for its version inside the control-plane container.")
 def kind_nodes(ctx):
@@ -75,7 +75,7 @@ def kind_nodes(ctx):
                      f"Nodes {nodes} are kind containers; kubeadm {server} bootstrapped them.")
 
 
-@SUITE.check(id="first-kubectl", title="First kubectl commands: server version and node count", points=2,
+@SUITE.check(id="first-kubectl", task=3, title="First kubectl commands: server version and node count", points=2,
              hint="Task 3: Use `kubectl version -o json` (serverVersion.gitVersion) and `kubectl get nodes`.")
 def first_kubectl(ctx):
     version = read_answer(ctx, "server-version")
@@ -100,7 +100,7 @@ def first_kubectl(ctx):
     return summarize(good / 2, problems, hints, f"Server {server}, {len(nodes)} nodes.")
 
 
-@SUITE.check(id="nodes-ready", title="Client library: the three nodes are Ready", points=2,
+@SUITE.check(id="nodes-ready", task=4, title="Client library: the three nodes are Ready", points=2,
              hint="Task 4: With ctx.clients.core.list_node(), keep the nodes whose Ready condition is 'True'.")
 def nodes_ready(ctx):
     answer = read_answer(ctx, "ready-nodes")
@@ -118,7 +118,7 @@ def nodes_ready(ctx):
     return ok(f"Ready nodes: {', '.join(ready)}.")
 
 
-@SUITE.check(id="container-runtime", title="The container runtime each node reports", points=1,
+@SUITE.check(id="container-runtime", task=3, title="The container runtime each node reports", points=1,
              hint="Task 3: `kubectl get nodes -o wide` shows it in the CONTAINER-RUNTIME column.")
 def container_runtime(ctx):
     answer = read_answer(ctx, "container-runtime")
@@ -133,7 +133,7 @@ def container_runtime(ctx):
     return fail(f"You recorded {answer!r}; the nodes report {sorted(runtimes)}.")
 
 
-@SUITE.check(id="first-configmap", title="A first object: ConfigMap 'welcome'", points=1,
+@SUITE.check(id="first-configmap", task=5, title="A first object: ConfigMap 'welcome'", points=1,
              hint="Task 5: kubectl create configmap welcome --from-literal=greeting=hello -n <namespace>")
 def first_configmap(ctx):
     cm = find.get(ctx.clients, "ConfigMap", "welcome", ctx.namespace)
@@ -146,7 +146,7 @@ def first_configmap(ctx):
                    "It needs the key 'greeting' with the value 'hello'.")
 
 
-@SUITE.check(id="first-pod", title="A first pod 'hello' running the pause image", points=2,
+@SUITE.check(id="first-pod", task=5, title="A first pod 'hello' running the pause image", points=2,
              hint="Task 5: Apply the pod manifest from the task, then wait for it to be Ready.")
 def first_pod(ctx):
     pod = find.get(ctx.clients, "Pod", "hello", ctx.namespace)

@@ -56,7 +56,7 @@ def _live_pods(ctx, selector: str) -> list[dict]:
 
 # ---- the control plane -------------------------------------------------------------------------------------
 
-@SUITE.check(id="static-pods", title="Control plane: the static pods and the scheduler's node", points=2,
+@SUITE.check(id="static-pods", task=1, title="Control plane: the static pods and the scheduler's node", points=2,
              hint="Task 1: `kubectl get pods -n kube-system -o wide`: the static pods carry the node's name as suffix.")
 def static_pods(ctx):
     a = read_answers(ctx, "static-pods", "scheduler-node")
@@ -82,7 +82,7 @@ def static_pods(ctx):
     ], f"{len(mirrors)} static pods; the scheduler runs on {', '.join(schedulers)}.")
 
 
-@SUITE.check(id="leader-election", title="HA: who holds the scheduler's leader lease", points=1,
+@SUITE.check(id="leader-election", task=2, title="HA: who holds the scheduler's leader lease", points=1,
              hint="Task 2: `kubectl get lease kube-scheduler -n kube-system -o yaml`: spec.holderIdentity.")
 def leader_election(ctx):
     answer = read_answers(ctx, "scheduler-leader")["scheduler-leader"]
@@ -100,7 +100,7 @@ def leader_election(ctx):
 
 # ---- the API server ----------------------------------------------------------------------------------------
 
-@SUITE.check(id="raw-api", title="API server: raw calls with and without the kubeconfig's credentials",
+@SUITE.check(id="raw-api", task=3, title="API server: raw calls with and without the kubeconfig's credentials",
              points=2, hint="Task 3: Call https://<server>/api/v1/namespaces/<namespace> with the client certificate "
                             "from your kubeconfig, then again with none.")
 def raw_api(ctx):
@@ -120,7 +120,7 @@ def raw_api(ctx):
 
 # ---- controllers -------------------------------------------------------------------------------------------
 
-@SUITE.check(id="replicaset-heals", title="Controllers: a deleted ReplicaSet pod is replaced", points=2,
+@SUITE.check(id="replicaset-heals", task=4, title="Controllers: a deleted ReplicaSet pod is replaced", points=2,
              hint="Task 4: Delete one pod of ReplicaSet 'web', then record the deleted and the new pod's names.")
 def replicaset_heals(ctx):
     a = read_answers(ctx, "deleted-pod", "replacement-pod")
@@ -144,7 +144,7 @@ def replicaset_heals(ctx):
     ], f"Pod {a['deleted-pod']} was replaced by {a['replacement-pod']}.")
 
 
-@SUITE.check(id="scaled", title="Controllers: scaled to 3, endpoints follow", points=2,
+@SUITE.check(id="scaled", task=5, title="Controllers: scaled to 3, endpoints follow", points=2,
              hint="Task 5: kubectl scale replicaset web --replicas=3, then wait until all three are ready.")
 def scaled(ctx):
     rs = _get(ctx, "ReplicaSet", "web", ctx.namespace)
@@ -169,7 +169,7 @@ def scaled(ctx):
     return ok(f"3 ready replicas, and the endpoints controller lists all three: {', '.join(ips)}.")
 
 
-@SUITE.check(id="api-proxy", title="API server as a proxy to a service and to a pod", points=2,
+@SUITE.check(id="api-proxy", task=6, title="API server as a proxy to a service and to a pod", points=2,
              hint="Task 6: kubectl get --raw /api/v1/namespaces/<namespace>/services/web:http/proxy/hostname, "
                   "and the same through /pods/<pod>:8080/proxy/hostname")
 def api_proxy(ctx):
@@ -198,7 +198,7 @@ def api_proxy(ctx):
     ], f"Through the API server: Service 'web' answered {a['proxy-hostname']}, pod {a['proxy-pod']} itself.")
 
 
-@SUITE.check(id="controller-loops", title="Controllers: service accounts and tokens, node leases", points=2,
+@SUITE.check(id="controller-loops", task=7, title="Controllers: service accounts and tokens, node leases", points=2,
              hint="Task 7: Create namespace <namespace>-extra labelled kindlab.dev/lab=01, look at its "
                   "ServiceAccounts, call the API with a token of 'default'; list the Leases in kube-node-lease.")
 def controller_loops(ctx):
@@ -234,7 +234,7 @@ def controller_loops(ctx):
        f"leases {leases}." if seconds is not None else "")
 
 
-@SUITE.check(id="no-cloud-controller", title="No cloud controller manager: a LoadBalancer stays pending",
+@SUITE.check(id="no-cloud-controller", task=8, title="No cloud controller manager: a LoadBalancer stays pending",
              points=1, hint="Task 8: Create Service 'web-lb' of type LoadBalancer and read its EXTERNAL-IP column.")
 def no_cloud_controller(ctx):
     answer = read_answers(ctx, "lb-external-ip")["lb-external-ip"]
@@ -252,7 +252,7 @@ def no_cloud_controller(ctx):
                 "Record the EXTERNAL-IP column exactly as `kubectl get service web-lb` prints it.")
 
 
-@SUITE.check(id="etcd-key", title="etcd: the key of your ConfigMap 'notes'", points=2,
+@SUITE.check(id="etcd-key", task=9, title="etcd: the key of your ConfigMap 'notes'", points=2,
              hint="Task 9: List keys under /registry/configmaps/<namespace>/ in etcd.")
 def etcd_key(ctx):
     answer = read_answers(ctx, "etcd-key")["etcd-key"]
@@ -279,7 +279,7 @@ def _cni_daemonsets(ctx) -> list[str]:
                          for v in d["spec"]["template"]["spec"].get("volumes") or []))
 
 
-@SUITE.check(id="pluggable-pieces", title="Extensibility: the runtime, network and storage plugins in use",
+@SUITE.check(id="pluggable-pieces", task=10, title="Extensibility: the runtime, network and storage plugins in use",
              points=2, hint="Task 10: `kubectl get nodes -o wide`, `kubectl get daemonsets -A`, "
                             "`kubectl get storageclass`.")
 def pluggable_pieces(ctx):
@@ -305,7 +305,7 @@ def pluggable_pieces(ctx):
 
 # ---- the scheduler -----------------------------------------------------------------------------------------
 
-@SUITE.check(id="pending-pod", title="Scheduler: a pod too big to fit stays Pending", points=2,
+@SUITE.check(id="pending-pod", task=11, title="Scheduler: a pod too big to fit stays Pending", points=2,
              hint="Task 11: Create pod 'too-big' requesting more CPU than any node has, then read its events.")
 def pending_pod(ctx):
     pod = _get(ctx, "Pod", "too-big", ctx.namespace)
@@ -342,7 +342,7 @@ def _anti_affinity(pod: dict) -> str | None:
     return None
 
 
-@SUITE.check(id="anti-affinity", title="Scheduler: two pods spread by required anti-affinity", points=2,
+@SUITE.check(id="anti-affinity", task=12, title="Scheduler: two pods spread by required anti-affinity", points=2,
              hint="Task 12: Deployment 'spread' with 2 replicas and requiredDuringSchedulingIgnoredDuringExecution "
                   "podAntiAffinity on topologyKey kubernetes.io/hostname.")
 def anti_affinity(ctx):
@@ -365,7 +365,7 @@ def anti_affinity(ctx):
     return ok(f"One pod on each worker: {', '.join(nodes)}.")
 
 
-@SUITE.check(id="node-selector", title="Scheduler: a pod placed by nodeSelector", points=1,
+@SUITE.check(id="node-selector", task=13, title="Scheduler: a pod placed by nodeSelector", points=1,
              hint="Task 13: Pod 'pinned' with nodeSelector kubernetes.io/hostname: <cluster>-worker2.")
 def node_selector(ctx):
     pod = _get(ctx, "Pod", "pinned", ctx.namespace)
@@ -386,7 +386,7 @@ def node_selector(ctx):
     return ok(f"Pod 'pinned' runs on {_name(node)}, chosen by nodeSelector {selector}.")
 
 
-@SUITE.check(id="cordon", title="Scheduler: a cordoned node takes no new pods (and is uncordoned after)",
+@SUITE.check(id="cordon", task=14, title="Scheduler: a cordoned node takes no new pods (and is uncordoned after)",
              points=2, hint="Task 14: Cordon one worker, create pod 'while-cordoned', record where it landed, "
                             "uncordon.")
 def cordon(ctx):
@@ -414,7 +414,7 @@ def cordon(ctx):
 
 # ---- the node ----------------------------------------------------------------------------------------------
 
-@SUITE.check(id="node-containers", title="The node: containerd's container of pod 'pinned'", points=1,
+@SUITE.check(id="node-containers", task=15, title="The node: containerd's container of pod 'pinned'", points=1,
              hint="Task 15: docker exec <cluster>-worker2 crictl ps --label io.kubernetes.pod.name=pinned")
 def node_containers(ctx):
     answer = read_answers(ctx, "pinned-container-id")["pinned-container-id"]

@@ -36,7 +36,7 @@ def _state(pod: dict) -> str:
 
 # --- checks ---------------------------------------------------------------------------------------------------
 
-@SUITE.check(id="sidecar-pod", title="A sidecar serves over localhost what the main container writes", points=3,
+@SUITE.check(id="sidecar-pod", task=1, title="A sidecar serves over localhost what the main container writes", points=3,
              hint="One pod, two containers (writer, server), one emptyDir volume mounted in both; the server runs "
                   "`httpd -f -p 8080 -h <its mount path>`.")
 def sidecar_pod(ctx):
@@ -83,7 +83,7 @@ def sidecar_pod(ctx):
     return ok(f"The server answers on localhost with the writer's file: {wrote.stdout.strip()[:60]!r}")
 
 
-@SUITE.check(id="pod-ip-changes", title="A recreated pod is a new pod with a new IP", points=2,
+@SUITE.check(id="pod-ip-changes", task=2, title="A recreated pod is a new pod with a new IP", points=2,
              hint="Record the running pod's IP and uid, delete the pod, create it again, and compare.")
 def pod_ip_changes(ctx):
     ip_before, uid_before = read_answer(ctx, "ip-before"), read_answer(ctx, "uid-before")
@@ -124,7 +124,7 @@ def _restart_outcome(ctx, name: str, policy: str, phase: str, restarted: bool) -
     return True, f"{name}: {phase} after {restarts} restart{'s' * (restarts != 1)}", None
 
 
-@SUITE.check(id="restart-policy", title="Restart policies OnFailure and Never acting on a failing container",
+@SUITE.check(id="restart-policy", task=3, title="Restart policies OnFailure and Never acting on a failing container",
              points=2, hint="Run the fail-once program in flaky-onfailure (OnFailure) and flaky-never (Never).")
 def restart_policy(ctx):
     outcomes = [_restart_outcome(ctx, "flaky-onfailure", "OnFailure", "Succeeded", True),
@@ -138,7 +138,7 @@ def restart_policy(ctx):
     return partial(len(good) / 2, message, " ".join(o[2] for o in outcomes if o[2]))
 
 
-@SUITE.check(id="liveness-restart", title="A liveness probe restarts a broken container", points=2,
+@SUITE.check(id="liveness-restart", task=4, title="A liveness probe restarts a broken container", points=2,
              hint="Give pod 'liveness' an httpGet livenessProbe on /healthz, then `kubectl exec liveness -- rm "
                   "/www/healthz` and watch RESTARTS.")
 def liveness_restart(ctx):
@@ -164,7 +164,8 @@ def liveness_restart(ctx):
               "it is Ready again.")
 
 
-@SUITE.check(id="readiness-gates-traffic", title="A readiness probe decides which pods a Service sends traffic to",
+@SUITE.check(id="readiness-gates-traffic", task=5,
+             title="A readiness probe decides which pods a Service sends traffic to",
              points=3, hint="Two pods app=gate with a readinessProbe on /ready, Service 'gate' selecting app=gate; "
                             "create /www/ready in gate-a only.")
 def readiness_gates_traffic(ctx):
@@ -220,7 +221,7 @@ def _token_line(log: str) -> str | None:
     return None
 
 
-@SUITE.check(id="logs-and-exec", title="Read a container's logs and run a command in it", points=2,
+@SUITE.check(id="logs-and-exec", task=6, title="Read a container's logs and run a command in it", points=2,
              hint="`kubectl logs vault` and `kubectl exec vault -- cat /tmp/file-token`, then record both tokens.")
 def logs_and_exec(ctx):
     log_answer, file_answer = read_answer(ctx, "log-token"), read_answer(ctx, "file-token")
@@ -246,7 +247,7 @@ def logs_and_exec(ctx):
                      "Both tokens match: one read from the logs, one from inside the container.")
 
 
-@SUITE.check(id="one-pod-per-tier", title="One pod per tier, reached over the pod network", points=2,
+@SUITE.check(id="one-pod-per-tier", task=7, title="One pod per tier, reached over the pod network", points=2,
              hint="Pods stack-db (tier=db, port 5432) and stack-web (tier=web), each a single container; answer "
                   "the quiz with lab.answer(ctx, 'tiers-quiz', ...).")
 def one_pod_per_tier(ctx):

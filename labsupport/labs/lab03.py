@@ -43,7 +43,7 @@ def _env(template: dict, name: str = "VERSION") -> str | None:
     return None
 
 
-@SUITE.check(id="replicaset-self-heals", title="A ReplicaSet replaces a deleted pod", points=2,
+@SUITE.check(id="replicaset-self-heals", task=1, title="A ReplicaSet replaces a deleted pod", points=2,
              hint="Create ReplicaSet rs-demo, delete one of its pods, record its name with "
                   "lab.answer(ctx, 'deleted-pod', name).")
 def replicaset_self_heals(ctx):
@@ -74,7 +74,7 @@ def replicaset_self_heals(ctx):
                     f"Pod {deleted and deleted.strip()} is gone and rs-demo runs {want} Ready pods again: {ready}.")
 
 
-@SUITE.check(id="scaled-by-hand", title="rs-demo scaled by hand to 3 replicas", points=1,
+@SUITE.check(id="scaled-by-hand", task=1, title="rs-demo scaled by hand to 3 replicas", points=1,
              hint="kubectl scale rs rs-demo --replicas=3")
 def scaled_by_hand(ctx):
     rs = _get(ctx, "ReplicaSet", "rs-demo")
@@ -91,7 +91,8 @@ def scaled_by_hand(ctx):
     return ok("rs-demo was scaled to 3 replicas with its scale subresource.")
 
 
-@SUITE.check(id="rollout-and-rollback", title="Deployment web rolled out to v2 with change causes, then rolled back",
+@SUITE.check(id="rollout-and-rollback", task=2,
+             title="Deployment web rolled out to v2 with change causes, then rolled back",
              points=4, hint="Apply web with VERSION=v1, then VERSION=v2 (each with a kubernetes.io/change-cause), "
                             "then `kubectl rollout undo deployment/web`.")
 def rollout_and_rollback(ctx):
@@ -135,7 +136,8 @@ def rollout_and_rollback(ctx):
                     f"{[causes[rs['metadata']['name']] for rs in history]}.")
 
 
-@SUITE.check(id="canary", title="A canary: two versions behind one Service, split by replicas and labels", points=3,
+@SUITE.check(id="canary", task=3,
+             title="A canary: two versions behind one Service, split by replicas and labels", points=3,
              hint="Deployments shop-stable (3 replicas, track=stable, v1) and shop-canary (1 replica, track=canary, "
                   "v2), both app=shop; Service shop selecting app=shop only.")
 def canary(ctx):
@@ -199,7 +201,8 @@ def canary(ctx):
                                             "(v2) pods.")
 
 
-@SUITE.check(id="daemonset-every-node", title="A DaemonSet runs a pod on every node, the control plane included",
+@SUITE.check(id="daemonset-every-node", task=4,
+             title="A DaemonSet runs a pod on every node, the control plane included",
              points=3, hint="DaemonSet node-agent with a toleration for node-role.kubernetes.io/control-plane.")
 def daemonset_every_node(ctx):
     ds = _get(ctx, "DaemonSet", "node-agent")
@@ -229,7 +232,8 @@ def _boots(ctx, pod: str) -> list[str] | None:
     return result.stdout.split() if result.ok else None
 
 
-@SUITE.check(id="statefulset-identity", title="A StatefulSet keeps names and per-replica storage across deletion",
+@SUITE.check(id="statefulset-identity", task=5,
+             title="A StatefulSet keeps names and per-replica storage across deletion",
              points=3, hint="StatefulSet db (serviceName db, 2 replicas, volumeClaimTemplates 'data' with "
                             "storageClassName standard); delete pod db-0 and let it come back.")
 def statefulset_identity(ctx):
@@ -289,7 +293,7 @@ def statefulset_identity(ctx):
                     f"data ({len(restarted)} boots).")
 
 
-@SUITE.check(id="job-completions", title="A Job completed 6 times, 2 at a time", points=2,
+@SUITE.check(id="job-completions", task=6, title="A Job completed 6 times, 2 at a time", points=2,
              hint="Job batch-work with completions: 6 and parallelism: 2.")
 def job_completions(ctx):
     job = _get(ctx, "Job", "batch-work")
@@ -314,7 +318,7 @@ def job_completions(ctx):
     return summarize(score, problems, hints, f"batch-work completed {status.get('succeeded')} pods, 2 at a time.")
 
 
-@SUITE.check(id="job-retries", title="A failing Job retried up to its backoffLimit", points=1,
+@SUITE.check(id="job-retries", task=6, title="A failing Job retried up to its backoffLimit", points=1,
              hint="Job doomed with backoffLimit: 1 and a command that exits 1.")
 def job_retries(ctx):
     job = _get(ctx, "Job", "doomed")
@@ -331,7 +335,8 @@ def job_retries(ctx):
     return ok(f"doomed ran {failed} pods (1 try + {limit} retry), then failed: {condition.get('reason')}.")
 
 
-@SUITE.check(id="cronjob-on-demand", title="A CronJob run on demand, without waiting for its schedule", points=2,
+@SUITE.check(id="cronjob-on-demand", task=7,
+             title="A CronJob run on demand, without waiting for its schedule", points=2,
              hint="CronJob report, then `kubectl create job report-manual --from=cronjob/report`.")
 def cronjob_on_demand(ctx):
     cron = _get(ctx, "CronJob", "report")

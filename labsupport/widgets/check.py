@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import ipywidgets as w
 
-from ..diagrams.render import COLORS
+from ..diagrams import COLORS
 
 
 class CheckButton:
@@ -55,12 +55,22 @@ class CheckButton:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def check_button(ctx: Any, *, run: Callable[[], Any] | None = None, description: str = "Check my work"
-                 ) -> CheckButton:
-    """A "Check my work" button for the lab of `ctx` (runs `labsupport.lab.check(ctx)` on each click)."""
+def check_button(ctx: Any, *, task: int | None = None, run: Callable[[], Any] | None = None,
+                 description: str | None = None) -> CheckButton:
+    """A "Check my work" button for the lab of `ctx`: each click runs `labsupport.lab.check(ctx, task=task)`.
+
+    Place ``check_button(ctx, task=3)`` right after task 3 to check that task alone; without ``task`` it checks
+    the whole lab. An unknown task is refused here, when the cell runs, rather than at the first click.
+    """
+    if task is not None and run is None:
+        from ..labs import suite_for
+
+        suite_for(ctx.lab_id).for_task(task)  # raises UnknownTask listing the lab's tasks
     if run is None:
         def run():
             from .. import lab
 
-            return lab.check(ctx)
+            return lab.check(ctx, task=task)
+    if description is None:
+        description = "Check my work" if task is None else f"Check task {task}"
     return CheckButton(run, description=description)

@@ -1,21 +1,65 @@
-"""The three cases every lab is tested for, graded for real: the answer key passes every check, the learner
-edition fails every check for its expected reason, a notebook with one typical mistake gets its partial score
-and hint. Plus: the answer key runs twice in a row in one namespace.
+"""Every lab's expected grades as data, and the cases each lab is tested for, graded for real: the answer key
+passes every check, the learner edition fails every check for its expected reason, a notebook with one typical
+mistake gets its partial score and hint. Plus: the answer key runs twice in a row in one namespace.
+
+The data of lab NN is tests/fixtures/labNN/expected.yaml (written by `python -m labsupport new-lab`, then
+filled in by the lab's author).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import papermill
+import yaml
+from kubernetes.client.exceptions import ApiException
 
+from labsupport.authoring import LabLayout, discover
 from labsupport.grade import GradeResult, grade
 from labsupport.labs import suite_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# (check id, expected points, text in the message, text in the hint)
-Expectation = tuple[str, float, str, str]
+
+@dataclass(frozen=True)
+class Expected:
+    """One mistake's effect on one check: the points it still earns, text in its message and in its hint."""
+
+    check: str
+    score: float
+    message: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class LabCase:
+    lab: LabLayout
+    exclusive: bool  # changes cluster-wide state (cordons a node, ...): runs alone
+    runs_twice: bool
+    extra_namespaces: tuple[str, ...]  # suffixes of <namespace>-<suffix> the lab creates
+    unsolved: dict[str, str]  # check id -> text in its message on the unsolved learner edition
+    mistakes: dict[str, tuple[Expected, ...]]  # fixture name -> the checks it fails
+
+    @property
+    def id(self) -> str:
+        return self.lab.lab_id
+
+    def fixture(self, name: str) -> Path:
+        return self.lab.fixtures / f"{name}.ipynb"
+
+
+def load(lab: LabLayout) -> LabCase:
+    data = yaml.safe_load(lab.expected.read_text()) or {}
+    return LabCase(lab, bool(data.get("exclusive")), bool(data.get("runs_twice")),
+                   tuple(data.get("extra_namespaces") or ()), dict(data.get("unsolved") or {}),
+                   {name: tuple(Expected(**e) for e in expected)
+                    for name, expected in (data.get("mistakes") or {}).items()})
+
+
+def cases() -> list[LabCase]:
+    """Every lab that has an answer key in solutions/, with its expectations."""
+    return [load(lab) for lab in discover(ROOT)]
 
 
 def run(notebook: Path, lab: str, out: Path) -> tuple[GradeResult, dict]:
@@ -43,15 +87,16 @@ def learner_edition_fails(notebook: Path, lab: str, out: Path, unsolved: dict[st
         assert reason in checks[check_id].message, (check_id, checks[check_id].message)
 
 
-def mistake_scored(notebook: Path, lab: str, out: Path, expected: Expectation | list[Expectation]) -> None:
+def mistake_scored(notebook: Path, lab: str, out: Path, expected: tuple[Expected, ...]) -> None:
     result, checks = run(notebook, lab, out)
     assert result.execution.ok, result.execution.error
-    for check_id, points, message, hint in expected if isinstance(expected, list) else [expected]:
-        check = checks[check_id]
-        assert not check.passed, check_id
-        assert check.score == points, (check_id, check.score, check.message)
-        assert message in check.message, (check_id, check.message)
-        assert hint in (check.hint or ""), (check_id, check.hint)
+    assert expected, f"{notebook.name}: expected.yaml names no check this mistake fails"
+    for e in expected:
+        check = checks[e.check]
+        assert not check.passed, e.check
+        assert check.score == e.score, (e.check, check.score, check.message)
+        assert e.message in check.message, (e.check, check.message)
+        assert e.hint in (check.hint or ""), (e.check, check.hint)
 
 
 def runs_twice(notebook: Path, lab: str, namespace: str, ctx, out: Path) -> None:
@@ -61,3 +106,22 @@ def runs_twice(notebook: Path, lab: str, namespace: str, ctx, out: Path) -> None
                                    parameters={"namespace": namespace}, progress_bar=False, execution_timeout=300)
     report = suite_for(lab).run(ctx)
     assert report.passed, report.to_markdown()
+
+
+def namespace_phase(clients, name: str) -> str:
+    """"gone", or the namespace's phase (Active, Terminating)."""
+    try:
+        return clients.core.read_namespace(name).status.phase
+    except ApiException as exc:
+        if exc.status == 404:
+            return "gone"
+        raise
+
+
+def delete_namespaces(clients, names) -> None:
+    for name in names:
+        try:
+            clients.core.delete_namespace(name)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise

@@ -3,34 +3,34 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from labsupport.checks import CheckSuite, Report, fail, ok, partial
-from labsupport.errors import WaitTimeout
+from labsupport.checks import CheckSuite, Report, UnknownTask, fail, ok, partial
+from labsupport.errors import LabError, WaitTimeout
 
 
 def _suite() -> CheckSuite:
     suite = CheckSuite("99", "Fixture lab")
 
-    @suite.check(id="passes", title="Passes", points=2)
+    @suite.check(id="passes", task=1, title="Passes", points=2)
     def passes(ctx):
         return ok("all good")
 
-    @suite.check(id="fails", title="Fails", points=3, hint="default hint")
+    @suite.check(id="fails", task=2, title="Fails", points=3, hint="default hint")
     def fails(ctx):
         return fail("it is <broken> & \x00 bad")
 
-    @suite.check(id="half", title="Half", points=4, hint="default", required=False)
+    @suite.check(id="half", task=2, title="Half", points=4, hint="default", required=False)
     def half(ctx):
         return partial(0.5, "1 of 2", "own hint")
 
-    @suite.check(id="crashes", title="Crashes", points=1, hint="check hint")
+    @suite.check(id="crashes", task=3, title="Crashes", points=1, hint="check hint")
     def crashes(ctx):
         raise KeyError("spec")
 
-    @suite.check(id="lab-error", title="Lab error", points=1)
+    @suite.check(id="lab-error", task=3, title="Lab error", points=1)
     def lab_error(ctx):
         raise WaitTimeout("pod never Ready", hint="look at the events")
 
-    @suite.check(id="boolean", title="Boolean", points=1)
+    @suite.check(id="boolean", task=5, title="Boolean", points=1)
     def boolean(ctx):
         return True
 
@@ -79,7 +79,9 @@ def test_partial_is_clamped_and_passes_only_when_whole():
 def test_json_round_trips():
     data = json.loads(_suite().run(None).to_json())
     assert data["lab_id"] == "99" and data["max_score"] == 12 and len(data["results"]) == 6
-    assert set(data["results"][0]) == {"id", "title", "points", "score", "passed", "message", "hint", "required"}
+    assert set(data["results"][0]) == {"id", "title", "points", "score", "passed", "message", "hint", "required",
+                                       "task"}
+    assert [r["task"] for r in data["results"]] == [1, 2, 2, 3, 3, 5] and data["task"] is None
 
 
 def test_junit_is_well_formed_even_with_control_characters():
@@ -96,9 +98,10 @@ def test_junit_is_well_formed_even_with_control_characters():
 def test_html_escapes_and_shows_every_column():
     html = _suite().run(None)._repr_html_()
     assert "&lt;broken&gt; &amp;" in html and "<broken>" not in html
-    for header in ("check", "points", "result", "message", "hint"):
+    for header in ("task", "check", "points", "result", "message", "hint"):
         assert f"<th>{header}</th>" in html
     assert html.count("<tr>") == 7
+    assert "<tr><td>2</td><td>Fails<br>" in html
 
 
 def test_markdown_table_rows_survive_pipes_and_newlines():
@@ -106,5 +109,47 @@ def test_markdown_table_rows_survive_pipes_and_newlines():
     suite = CheckSuite("99", "t")
     suite.check(id="x", title="a|b")(lambda ctx: fail("line1\nline2 | more"))
     report = suite.run(None)
-    rows = [line for line in report.to_markdown().splitlines() if line.startswith("| a")]
-    assert len(rows) == 1 and rows[0].count(" | ") == 4
+    rows = [line for line in report.to_markdown().splitlines() if line.startswith("|  | a")]
+    assert len(rows) == 1 and rows[0].count(" | ") == 5
+
+
+# ------------------------------------------------------------------------------------------- per-task checks
+
+
+def test_a_task_runs_only_its_own_checks():
+    report = _suite().run(None, task=3)
+    assert [r.id for r in report.results] == ["crashes", "lab-error"]
+    assert all(r.task == 3 for r in report.results)
+    assert report.task == 3 and report.max_score == 2
+    assert "task 3" in report.to_markdown().splitlines()[0] and ", task 3</b>" in report._repr_html_()
+
+
+def test_the_whole_lab_runs_every_check():
+    report = _suite().run(None)
+    assert len(report.results) == 6 and report.task is None and "task" not in report.to_markdown().splitlines()[0]
+
+
+def test_an_unknown_task_is_a_lab_error_listing_the_tasks():
+    suite = _suite()
+    assert suite.tasks == [1, 2, 3, 5]
+    for bad in (4, 0, True, "3"):
+        with pytest.raises(UnknownTask) as info:
+            suite.run(None, task=bad)
+        assert isinstance(info.value, LabError)
+        assert "1, 2, 3, 5" in info.value.hint and "lab.check(ctx" in info.value.hint
+
+
+def test_task_must_be_a_positive_number():
+    suite = CheckSuite("99", "t")
+    for bad in (0, -1, "2", 1.5, True):
+        with pytest.raises(ValueError, match="task"):
+            suite.check(id=f"x{bad}", title="x", task=bad)
+
+
+def test_reports_show_the_task_in_markdown_and_junit():
+    report = _suite().run(None)
+    markdown = report.to_markdown()
+    assert "| task | check |" in markdown and "| 5 | Boolean (`boolean`)" in markdown
+    cases = {c.get("name"): c for c in ET.fromstring(report.to_junit_xml().encode()).iter("testcase")}
+    assert cases["fails"].get("classname") == "lab99.task2"
+    assert cases["boolean"].find("system-out").text.startswith("Task 5: Boolean")
