@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from labsupport import versions
 from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.lab import read_answer
 from labsupport.labs.common import missing_answer, read_or_none, summarize
 
 SUITE = CheckSuite("00", "Welcome and setup")
 
-PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
+PAUSE_IMAGE = versions.get("PAUSE_IMAGE")  # the sandbox image every node already has
 CONTROL_PLANE_ROLE = "node-role.kubernetes.io/control-plane"
 INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
 
