@@ -59,6 +59,7 @@ def parser() -> argparse.ArgumentParser:
 
 def _cluster_parser(sub) -> None:
     from labsupport.cluster import CLUSTERS
+    from labsupport.config import DEFAULT_CLUSTER
 
     cl = sub.add_parser("cluster", help="create, reuse, check or delete the lab cluster (kind)")
     verbs = cl.add_subparsers(dest="verb", required=True, metavar="VERB")
@@ -74,7 +75,7 @@ def _cluster_parser(sub) -> None:
     pre.add_argument("--nodes", type=int, default=3, help="nodes to plan for (default 3)")
     verbs.add_parser("addons", help="apply every add-on (clusters/addons) to an existing cluster and wait for it")
     for verb in verbs.choices.values():
-        verb.add_argument("--name", default="kindlab", help="kind cluster name (default kindlab)")
+        verb.add_argument("--name", default=DEFAULT_CLUSTER, help=f"kind cluster name (default {DEFAULT_CLUSTER})")
         verb.add_argument("--kubeconfig", help="kubeconfig file kind writes and reads (default: kind's own)")
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from labsupport import versions
 from labsupport.config import DEFAULT_CLUSTER, context_name
-from labsupport.errors import ClusterUnavailable, PreflightError
+from labsupport.errors import ClusterUnavailable, LabError, PreflightError
 from labsupport.preflight import require, run_preflight
 
 CLUSTERS = versions.CLUSTERS
@@ -219,7 +219,14 @@ def ensure_cluster(spec: ClusterSpec, *, recreate: bool = False, log=sys.stderr)
     require(run_preflight(nodes=spec.nodes))
     image = choose_image(spec)
     seconds = create(spec, image, log=log)
-    seconds += install_addons(spec.name, image, kubeconfig=spec.kubeconfig, log=log)
+    try:
+        seconds += install_addons(spec.name, image, kubeconfig=spec.kubeconfig, log=log)
+    except LabError:
+        # The cluster itself works: keep it for inspection, and say how to retry only the add-ons.
+        print(f"[kindlab] the add-ons step failed; cluster {spec.name} is kept. After fixing the cause, rerun it "
+              f"with `python -m labsupport cluster addons --name {spec.name}`, or recreate the cluster.",
+              file=log, flush=True)
+        raise
     print(f"[kindlab] cluster {spec.name} ready in {seconds:.0f}s from {image}", file=log, flush=True)
     final = status(spec.name, kubeconfig=spec.kubeconfig)
     if not final.healthy:
