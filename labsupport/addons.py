@@ -236,7 +236,12 @@ def install(clients: Clients, cluster: str, addons: list[Addon], *, nodes: list[
                 bar.step(f"{addon.name}: images on every node")
             for manifest in addon.manifests:
                 bar.update(message=f"{addon.name}: applying {manifest.name}")
-                apply(clients, versions.expand(manifest.read_text(), source=str(manifest)))
+                applied = apply(clients, versions.expand(manifest.read_text(), source=str(manifest)))
+                # Objects of a new CustomResourceDefinition can be applied once it is Established.
+                for crd in (o for o in applied if o.get("kind") == "CustomResourceDefinition"):
+                    wait_for(clients, "CustomResourceDefinition", crd["metadata"]["name"], condition="Established",
+                             timeout=max(1.0, start + addon.timeout - time.monotonic()),
+                             api_version="apiextensions.k8s.io/v1")
                 bar.step(f"{addon.name}: applied {manifest.name}")
             deadline = start + addon.timeout
             for wait in addon.waits:
