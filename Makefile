@@ -54,20 +54,20 @@ tools:
 engine:
 	@bash clusters/docker/engine.sh
 
-# The air-gapped build: every binary from Go modules, every image from them and Debian packages.
+# The air-gapped build: every declared component (clusters/components, clusters/addons/*/component.sh) from Go
+# modules, every image from them and Debian packages.
 images: engine
-	@bash clusters/build/kubernetes.sh
 	@bash clusters/build/components.sh
 	@bash clusters/build/debian-base.sh
 	@bash clusters/build/node-image.sh
 
 # Create the cluster, or reuse it when healthy. Builds images only when no usable node image exists.
 cluster: setup engine
-	@$(PY) -m labsupport.cluster image --name $(CLUSTER) >/dev/null 2>&1 || $(MAKE) --no-print-directory images
-	@$(PY) -m labsupport.cluster up --name $(CLUSTER) --config $(CONFIG) $(if $(RECREATE),--recreate)
+	@$(PY) -m labsupport cluster image --name $(CLUSTER) >/dev/null 2>&1 || $(MAKE) --no-print-directory images
+	@$(PY) -m labsupport cluster up --name $(CLUSTER) --config $(CONFIG) $(if $(RECREATE),--recreate)
 
 cluster-down:
-	@$(PY) -m labsupport.cluster down --name $(CLUSTER)
+	@$(PY) -m labsupport cluster down --name $(CLUSTER)
 
 lab: cluster
 	@echo "Opening the workbook: the URL to open is printed below (with its token)."

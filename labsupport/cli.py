@@ -1,4 +1,12 @@
-"""Command line: `python -m labsupport edition [--check]` and `python -m labsupport grade NOTEBOOK --lab NN`."""
+"""Command line, one for everything: `python -m labsupport COMMAND ...`.
+
+    edition [--check]                       write (or check) the learner editions from the answer keys
+    grade NOTEBOOK --lab NN                 run a notebook in a fresh namespace and grade it
+    new-lab NN slug                         write a new lab from the template (answer key, checks, test data)
+    cluster up|down|status|image|preflight|addons [--name kindlab]   the lab cluster's life cycle
+
+Every error is printed as `error: ...` and `hint: ...` and exits with 2.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +35,8 @@ def _seconds(text: str) -> float:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m labsupport", description=__doc__)
+    top = argparse.ArgumentParser(prog="python -m labsupport", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ed = sub.add_parser("edition", help="write labs/*.ipynb (learner edition) from solutions/*.ipynb")
@@ -54,6 +63,7 @@ def parser() -> argparse.ArgumentParser:
     nl.add_argument("--tasks", type=int, default=3, help="core tasks (default 3)")
     nl.add_argument("--stretch", type=int, default=1, help="optional stretch tasks (default 1)")
     nl.add_argument("--root", type=Path, default=Path("."), help="the repository's top folder (default: .)")
+    _cluster_parser(sub)
     return top
 
 
@@ -64,6 +74,28 @@ def _new_lab(args) -> int:
                         stretch=args.stretch):
         print(f"wrote {path}")
     return 0
+
+
+def _cluster_parser(sub) -> None:
+    from labsupport.cluster import CLUSTERS
+    from labsupport.config import DEFAULT_CLUSTER
+
+    cl = sub.add_parser("cluster", help="create, reuse, check or delete the lab cluster (kind)")
+    verbs = cl.add_subparsers(dest="verb", required=True, metavar="VERB")
+    up = verbs.add_parser("up", help="create the lab cluster (then its add-ons), or reuse it when healthy")
+    up.add_argument("--config", type=Path, default=CLUSTERS / "kind-3node.yaml",
+                    help="kind configuration (default: clusters/kind-3node.yaml)")
+    up.add_argument("--image", help="node image (default: the offline build, else kind's published image)")
+    up.add_argument("--recreate", action="store_true", help="delete and recreate an existing cluster")
+    verbs.add_parser("down", help="delete the cluster")
+    verbs.add_parser("status", help="say whether the cluster is healthy (exit 1 if not)")
+    verbs.add_parser("image", help="print the node image `up` would use")
+    pre = verbs.add_parser("preflight", help="check this machine can run the cluster (exit 1 if not)")
+    pre.add_argument("--nodes", type=int, default=3, help="nodes to plan for (default 3)")
+    verbs.add_parser("addons", help="apply every add-on (clusters/addons) to an existing cluster and wait for it")
+    for verb in verbs.choices.values():
+        verb.add_argument("--name", default=DEFAULT_CLUSTER, help=f"kind cluster name (default {DEFAULT_CLUSTER})")
+        verb.add_argument("--kubeconfig", help="kubeconfig file kind writes and reads (default: kind's own)")
 
 
 def _edition(args) -> int:
@@ -95,10 +127,38 @@ def _grade(args) -> int:
     return 0 if result.passed else 1
 
 
+def _cluster(args) -> int:
+    from labsupport import cluster
+    from labsupport.preflight import run_preflight
+
+    if args.verb == "up":
+        spec = cluster.ClusterSpec(args.name, args.config.resolve(), args.image, kubeconfig=args.kubeconfig)
+        cluster.ensure_cluster(spec, recreate=args.recreate)
+    elif args.verb == "down":
+        cluster.delete(args.name, kubeconfig=args.kubeconfig)
+    elif args.verb == "status":
+        st = cluster.status(args.name, kubeconfig=args.kubeconfig)
+        print(f"{st.name}: {'healthy' if st.healthy else 'unhealthy' if st.exists else 'absent'} {st.detail}")
+        return 0 if st.healthy else 1
+    elif args.verb == "image":
+        print(cluster.choose_image(cluster.ClusterSpec(args.name)))
+    elif args.verb == "preflight":
+        results = run_preflight(nodes=args.nodes)
+        for r in results:
+            print(f"{'ok  ' if r.ok else 'FAIL'} {r.name:8} {r.detail}" + (f"\n      fix: {r.fix}" if r.fix and not r.ok else ""))
+        return 0 if all(r.ok for r in results) else 1
+    elif args.verb == "addons":
+        cluster.install_addons(args.name, cluster.node_image(args.name), kubeconfig=args.kubeconfig)
+    return 0
+
+
+COMMANDS = {"edition": _edition, "grade": _grade, "new-lab": _new_lab, "cluster": _cluster}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return {"edition": _edition, "grade": _grade, "new-lab": _new_lab}[args.command](args)
+        return COMMANDS[args.command](args)
     except LabError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         if exc.hint:

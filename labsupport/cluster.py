@@ -3,9 +3,11 @@
 The cluster's identity lives in kind's node containers (their labels), never in a side file: "is it there" is
 `kind get clusters`, "is it healthy" is asking its API server. The node image is chosen, in order: an explicit
 image; the image built offline by clusters/build (tagged with a key of every input); the published
-kindest/node image when a registry can be resolved; else the offline build is required.
+kindest/node image when a registry can be resolved; else the offline build is required. After kind, the
+add-ons step (labsupport.addons) applies clusters/addons/* and waits for them, and the cluster's info is
+written for labs to read (labsupport.clusterinfo).
 
->>> ensure_cluster(ClusterSpec.default())      # doctest: +SKIP   (creates or reuses `kindlab`)
+>>> ensure_cluster(ClusterSpec())      # doctest: +SKIP   (creates or reuses `kindlab`)
 """
 
 from __future__ import annotations
@@ -20,15 +22,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from labsupport import versions
 from labsupport.config import DEFAULT_CLUSTER, context_name
-from labsupport.errors import ClusterUnavailable, PreflightError
+from labsupport.errors import ClusterUnavailable, LabError, PreflightError
 from labsupport.facts import conditions, is_ready
 from labsupport.preflight import require, run_preflight
 
-REPO = Path(__file__).resolve().parent.parent
-CLUSTERS = REPO / "clusters"
-# The published image kind v0.30.0 pairs with Kubernetes v1.34.0 (kind's own default).
-PUBLISHED_IMAGE = "kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a"
+CLUSTERS = versions.CLUSTERS
+# The published image kind pairs with the pinned Kubernetes (kind's own default), for connected machines.
+PUBLISHED_IMAGE = versions.get("PUBLISHED_NODE_IMAGE")
 REGISTRY_HOST = "registry-1.docker.io"
 
 
@@ -41,10 +43,6 @@ class ClusterSpec:
     # None: kind's default (~/.kube/config, or $KUBECONFIG). Throwaway clusters pass their own file, so that
     # creating and deleting them never changes the current context of the learner's kubeconfig.
     kubeconfig: str | None = None
-
-    @classmethod
-    def default(cls, **overrides) -> "ClusterSpec":
-        return cls(**overrides)
 
     @property
     def nodes(self) -> int:
@@ -169,32 +167,37 @@ def create(spec: ClusterSpec, image: str, *, log=sys.stderr) -> float:
     return time.monotonic() - start
 
 
-# What "ready" means beyond kind's own wait (which covers only the control-plane node).
-READY_WAITS = [
-    ["wait", "--for=condition=Ready", "nodes", "--all"],
-    ["wait", "--for=condition=Available", "deployments", "--all", "-n", "kube-system"],
-    ["wait", "--for=condition=Available", "deployments", "--all", "-n", "local-path-storage"],
-]
+def node_names(name: str) -> list[str]:
+    return _run([_kind(), "get", "nodes", "--name", name]).stdout.split()
 
 
-def wait_ready(name: str, *, timeout: int = 180, kubeconfig: str | None = None, log=sys.stderr) -> float:
-    """Every node Ready, DNS and storage provisioner available (kubectl waits by watch); seconds taken.
+def node_image(name: str) -> str:
+    """The image cluster ``name``'s nodes run (its control-plane container's image)."""
+    nodes = node_names(name)
+    out = _run(["docker", "inspect", "-f", "{{.Config.Image}}", nodes[0]]) if nodes else None
+    if out is None or out.returncode != 0:
+        raise ClusterUnavailable(f"cluster {name} has no node containers",
+                                 hint="Create it with `make cluster` (or `python -m labsupport cluster up`).")
+    return out.stdout.strip()
 
-    On timeout, the error names what was waited for and shows the nodes, the pods not running and recent events.
+
+def install_addons(name: str, image: str, *, kubeconfig: str | None = None, log=sys.stderr) -> float:
+    """Apply every add-on (clusters/addons) and wait for it, then write the cluster's info; seconds taken.
+
+    The first add-on, kind-defaults, is what "ready" means beyond kind's own wait: every node Ready, CoreDNS and
+    the storage provisioner available. A wait that times out raises WaitTimeout with status and events.
     """
+    from labsupport import addons, clusterinfo
+    from labsupport.kube import connect
+
     start = time.monotonic()
-    for args in READY_WAITS:
-        left = max(1, int(timeout - (time.monotonic() - start)))
-        ctx = ["kubectl", *_kubeconfig_args(kubeconfig), "--context", context_name(name)]
-        out = _run([*ctx, *args, f"--timeout={left}s"], timeout=left + 30)
-        if out.returncode != 0:
-            state = _run([*ctx, "get", "nodes,pods", "-A", "-o", "wide"]).stdout
-            events = _run([*ctx, "get", "events", "-A", "--sort-by=.lastTimestamp"]).stdout.splitlines()[-8:]
-            raise ClusterUnavailable(
-                f"cluster {name}: `kubectl {' '.join(args)}` did not succeed within {timeout}s: "
-                f"{out.stderr.strip() or out.stdout.strip()}\n{state}\nrecent events:\n" + "\n".join(events),
-                hint=f"Look at the objects above; `kind export logs --name {name}` collects every node's logs.")
-    print("[kindlab] all nodes Ready, DNS and storage available", file=log, flush=True)
+    clients = connect(kubeconfig=kubeconfig, context=context_name(name))
+    declared = addons.discover()
+    addons.install(clients, name, declared, nodes=node_names(name), log=log)
+    info = clusterinfo.describe(clients, image, [(a.name, a.info) for a in declared])
+    clusterinfo.write(clients, info)
+    print(f"[kindlab] add-ons ready: {', '.join(a.name for a in declared)}; cni {info.cni}, "
+          f"network policy {info.policy}", file=log, flush=True)
     return time.monotonic() - start
 
 
@@ -218,53 +221,17 @@ def ensure_cluster(spec: ClusterSpec, *, recreate: bool = False, log=sys.stderr)
     require(run_preflight(nodes=spec.nodes))
     image = choose_image(spec)
     seconds = create(spec, image, log=log)
-    seconds += wait_ready(spec.name, timeout=spec.wait_seconds, kubeconfig=spec.kubeconfig, log=log)
+    try:
+        seconds += install_addons(spec.name, image, kubeconfig=spec.kubeconfig, log=log)
+    except LabError:
+        # The cluster itself works: keep it for inspection, and say how to retry only the add-ons.
+        print(f"[kindlab] the add-ons step failed; cluster {spec.name} is kept. After fixing the cause, rerun it "
+              f"with `python -m labsupport cluster addons --name {spec.name}`, or recreate the cluster.",
+              file=log, flush=True)
+        raise
     print(f"[kindlab] cluster {spec.name} ready in {seconds:.0f}s from {image}", file=log, flush=True)
     final = status(spec.name, kubeconfig=spec.kubeconfig)
     if not final.healthy:
         raise ClusterUnavailable(f"cluster {spec.name} was created but is not healthy: {final.detail}",
                                  hint=f"Inspect with `kubectl --context {context_name(spec.name)} get nodes,pods -A`.")
     return final
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m labsupport.cluster", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    up = sub.add_parser("up", help="create the lab cluster, or reuse it when healthy")
-    up.add_argument("--config", type=Path, default=CLUSTERS / "kind-3node.yaml")
-    up.add_argument("--image", default=None)
-    up.add_argument("--recreate", action="store_true", help="delete and recreate an existing cluster")
-    for name in ("down", "status"):
-        sub.add_parser(name)
-    pre = sub.add_parser("preflight")
-    pre.add_argument("--nodes", type=int, default=3)
-    sub.add_parser("image", help="print the node image that `up` would use")
-    for p in sub.choices.values():
-        p.add_argument("--name", default=DEFAULT_CLUSTER)
-    args = parser.parse_args(argv)
-    try:
-        if args.cmd == "up":
-            ensure_cluster(ClusterSpec(args.name, args.config.resolve(), args.image), recreate=args.recreate)
-        elif args.cmd == "down":
-            delete(args.name)
-        elif args.cmd == "status":
-            st = status(args.name)
-            print(f"{st.name}: {'healthy' if st.healthy else 'unhealthy' if st.exists else 'absent'} {st.detail}")
-            return 0 if st.healthy else 1
-        elif args.cmd == "image":
-            print(choose_image(ClusterSpec(args.name)))
-        elif args.cmd == "preflight":
-            results = run_preflight(nodes=args.nodes)
-            for r in results:
-                print(f"{'ok  ' if r.ok else 'FAIL'} {r.name:8} {r.detail}" + (f"\n      fix: {r.fix}" if r.fix and not r.ok else ""))
-            return 0 if all(r.ok for r in results) else 1
-    except (PreflightError, ClusterUnavailable) as err:
-        print(f"[kindlab] ERROR: {err}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -26,15 +26,21 @@ pytestmark = [pytest.mark.cluster, pytest.mark.exclusive]
 def test_engine_setup_refuses_a_user_without_docker_clearly():
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         pytest.skip("needs root and setpriv to run the script as an unprivileged user")
-    # pytest's tmp_path lives under a root-only directory: the unprivileged user needs its own.
+    # The checkout may live where only root may enter (root's home is 0700), and so may pytest's tmp_path: the
+    # unprivileged user gets its own world-readable copy of the scripts, a home, and a working directory there.
     tmp_path = Path(tempfile.mkdtemp(prefix="kindlab-nobody-"))
-    os.chmod(tmp_path, 0o777)
-    cache = tmp_path / "cache"
-    out = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bash", str(REPO / "clusters/docker/engine.sh")],
-        capture_output=True, text=True, timeout=60,
-        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "KINDLAB_CACHE": str(cache)})
-    shutil.rmtree(tmp_path, ignore_errors=True)
+    try:
+        scripts = tmp_path / "clusters"
+        shutil.copytree(REPO / "clusters", scripts, ignore=shutil.ignore_patterns("*.pyc", "__pycache__"))
+        for path in (tmp_path, *tmp_path.rglob("*")):
+            os.chmod(path, 0o777 if path.is_dir() else 0o755)
+        out = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "bash", str(scripts / "docker/engine.sh")],
+            capture_output=True, text=True, timeout=60, cwd=tmp_path,
+            env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "KINDLAB_CACHE": str(tmp_path / "cache")})
+    finally:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+    assert "Permission denied" not in out.stderr, out.stderr  # the script ran, wherever the checkout lives
     assert out.returncode != 0
     assert "Docker is installed but not running (or you may not use it)" in out.stderr
     assert "docker info" in out.stderr  # says how to check the fix

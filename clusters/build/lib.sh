@@ -59,3 +59,95 @@ go_wrapper_build() {
     done
   )
 }
+
+# ---- Component declarations ---------------------------------------------------------------------------------
+# A component is one file: clusters/components/NAME.sh, or clusters/addons/NAME/component.sh for an add-on's
+# own build. It sets `version=`, may define `build()` (run with $OUT=$KINDLAB_CACHE/NAME-$version, binaries into
+# $OUT/bin), and declares what it provides with the functions below. Everything else (the preload list, the
+# node image's files, the build order) is derived from these declarations, never written a second time.
+
+# image TAG BASE [--entrypoint JSON] [--cmd JSON] [--no-preload] [SRC:DEST...]: an image made of BASE (scratch,
+# busybox, netbase, or any local image) plus files; SRC is relative to $OUT/bin unless absolute. Preloaded into
+# every node unless --no-preload.
+image() {
+  local tag="$1" base="$2" entrypoint="" cmd="" preload=true files=""; shift 2
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --entrypoint) entrypoint="$2"; shift 2 ;;
+      --cmd) cmd="$2"; shift 2 ;;
+      --no-preload) preload=false; shift ;;
+      *:*) local src="${1%%:*}"; [[ $src == /* ]] || src="$OUT/bin/$src"; files+="$src:${1#*:} "; shift ;;
+      *) die "$COMPONENT_FILE: image $tag: unexpected argument $1" ;;
+    esac
+  done
+  DECL_IMAGES+=("$COMPONENT|$tag|build|$base|$entrypoint|$cmd|$preload|$files")
+}
+# image_alias TAG OTHER: TAG names the same image as OTHER (declared elsewhere); preloaded.
+image_alias() { DECL_IMAGES+=("$COMPONENT|$1|alias|$2|||true|"); }
+# image_prebuilt TAG HOW: an image another script builds (HOW says which), preloaded.
+image_prebuilt() { DECL_IMAGES+=("$COMPONENT|$1|prebuilt|$2|||true|"); }
+# node_file SRC DEST: a file of the node image itself (DEST ending in / is a directory).
+node_file() { local src="$1"; [[ $src == /* ]] || src="$OUT/bin/$src"; DECL_NODE_FILES+=("$src|$2"); }
+
+component_files() {
+  local f
+  for f in "$CLUSTERS_DIR"/components/*.sh "$CLUSTERS_DIR"/addons/*/component.sh; do [ -f "$f" ] && echo "$f"; done
+  return 0
+}
+component_name() { if [[ $1 == */component.sh ]]; then basename "$(dirname "$1")"; else basename "$1" .sh; fi; }
+
+# load_component FILE: source one declaration; sets COMPONENT, version, OUT and build() (if it has one), and
+# appends its images and node files to DECL_IMAGES and DECL_NODE_FILES.
+load_component() {
+  COMPONENT_FILE="$1"; COMPONENT=$(component_name "$1"); version=""
+  unset -f build
+  # $OUT must be known before the file declares images, so read its version= line first.
+  version=$(sed -n 's/^version=//p' "$1" | head -n1)
+  [ -n "$version" ] || die "$1 declares no version= line"
+  version=$(eval "echo $version")
+  OUT="$KINDLAB_CACHE/$COMPONENT-$version"
+  # shellcheck disable=SC1090
+  source "$1"
+}
+
+# load_components: every declaration, in file order.
+load_components() {
+  DECL_IMAGES=(); DECL_NODE_FILES=(); COMPONENTS=()
+  local f
+  while read -r f; do load_component "$f"; COMPONENTS+=("$COMPONENT"); done < <(component_files)
+}
+
+# preload_images: the tags every node preloads (derived from the declarations).
+preload_images() {
+  local rec
+  for rec in "${DECL_IMAGES[@]}"; do
+    IFS='|' read -r _ tag _ _ _ _ preload _ <<<"$rec"
+    [ "$preload" = true ] && echo "$tag"
+  done
+  return 0
+}
+
+# declared_images COMPONENT: the tags COMPONENT's declaration provides (after load_components).
+declared_images() {
+  local rec
+  for rec in "${DECL_IMAGES[@]}"; do [ "${rec%%|*}" != "$1" ] || { rec=${rec#*|}; echo "${rec%%|*}"; }; done
+}
+
+# build_component FILE: build one component into its cache directory unless already there.
+build_component() {
+  (
+    DECL_IMAGES=(); DECL_NODE_FILES=()
+    load_component "$1"
+    declare -F build >/dev/null || exit 0
+    is_done "$OUT" && { info "$COMPONENT $version: cached in $OUT"; exit 0; }
+    mkdir -p "$OUT/bin"
+    build
+    mark_done "$OUT"
+  )
+}
+
+# go_install PKG@VERSION...: `go install` into $OUT/bin (for modules whose go.mod has no replace directives).
+go_install() {
+  run_logged "$COMPONENT" env GOBIN="$OUT/bin" go install -trimpath -ldflags "-s -w ${LDFLAGS_EXTRA:-}" \
+    ${GO_TAGS:+-tags "$GO_TAGS"} "$@"
+}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from labsupport import find
+from labsupport import find, versions
 from labsupport.answers import answer_list, read_answer
 from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.facts import is_control_plane, is_ready
@@ -16,7 +16,7 @@ from labsupport.labs.common import missing_answer, summarize
 
 SUITE = CheckSuite("00", "Welcome and setup")
 
-PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
+PAUSE_IMAGE = versions.get("PAUSE_IMAGE")  # the sandbox image every node already has
 INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from labsupport import cluster
+from labsupport import cluster, versions
 from labsupport.errors import PreflightError
 
-OFFLINE = "kindlab.local/node:v1.34.0-abc"
+K8S_VERSION = versions.get("K8S_VERSION")
+OFFLINE = f"kindlab.local/node:{K8S_VERSION}-abc"
 
 
 @pytest.fixture
@@ -44,4 +45,8 @@ def test_no_image_and_no_registry_says_to_build(machine):
 
 
 def test_offline_tag_is_keyed_by_the_pinned_version():
-    assert cluster.offline_image_tag().startswith("kindlab.local/node:v1.34.0-")
+    assert cluster.offline_image_tag().startswith(f"kindlab.local/node:{K8S_VERSION}-")
+
+
+def test_published_image_is_the_pinned_kubernetes_version():
+    assert cluster.PUBLISHED_IMAGE.startswith(f"kindest/node:{K8S_VERSION}@sha256:")

@@ -55,3 +55,51 @@ def test_edition_check_exit_codes(tmp_path, capsys, monkeypatch):
     assert "labs/01-x.ipynb: missing" in capsys.readouterr().err
     assert main(["edition"]) == 0
     assert main(["edition", "--check"]) == 0
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["cluster"], "required: VERB"),
+    (["cluster", "sideways"], "invalid choice"),
+    (["cluster", "up", "--nope"], "unrecognized arguments"),
+])
+def test_cluster_argument_errors_exit_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_cluster_errors_use_the_one_error_format(monkeypatch, capsys):
+    from labsupport import cluster
+    from labsupport.errors import PreflightError
+
+    def no_image(spec):
+        raise PreflightError("no node image here", hint="Build it with `make images`.")
+
+    monkeypatch.setattr(cluster, "choose_image", no_image)
+    assert main(["cluster", "image", "--name", "x"]) == 2
+    assert capsys.readouterr().err == "error: no node image here\nhint: Build it with `make images`.\n"
+
+
+def test_cluster_status_of_an_absent_cluster_exits_1(monkeypatch, capsys):
+    from labsupport import cluster
+
+    monkeypatch.setattr(cluster, "cluster_exists", lambda name: False)
+    assert main(["cluster", "status", "--name", "kindlab-absent"]) == 1
+    assert capsys.readouterr().out.startswith("kindlab-absent: absent")
+
+
+def test_cluster_preflight_prints_each_check(monkeypatch, capsys):
+    from labsupport import preflight
+
+    monkeypatch.setattr(preflight, "run_preflight", lambda nodes: [
+        preflight.PreflightResult("docker", True, "Docker 20.10"),
+        preflight.PreflightResult("memory", False, "1.0 GiB available", "close programs")])
+    assert main(["cluster", "preflight", "--nodes", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "ok   docker" in out and "FAIL memory" in out and "fix: close programs" in out
+
+
+def test_the_old_cluster_entry_point_is_gone():
+    import importlib
+
+    assert not hasattr(importlib.import_module("labsupport.cluster"), "main")

@@ -1,0 +1,90 @@
+"""Add-on declarations (clusters/addons/<name>/addon.yaml) parse into typed add-ons, or fail saying what to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from labsupport import addons
+from labsupport.addons import AddonError, Wait
+from labsupport.waits import condition_met
+
+
+def _folder(tmp_path: Path, name: str, text: str, manifests: tuple[str, ...] = ()) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "addon.yaml").write_text(text)
+    for manifest in manifests:
+        (folder / manifest).write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
+    return folder
+
+
+FULL = """
+description: an ingress controller
+order: 20
+timeout: 90
+manifests: [rbac.yaml, controller.yaml]
+waits:
+  - {kind: Deployment, namespace: ingress, name: controller, condition: Available}
+  - {kind: IPAddressPool, apiVersion: metallb.io/v1beta1, namespace: metallb-system, name: pool, condition: Ready}
+  - {kind: Node, condition: Ready}
+info: {policy: kube-router}
+"""
+
+
+def test_a_full_declaration(tmp_path):
+    addon = addons.parse(_folder(tmp_path, "ingress", FULL, ("rbac.yaml", "controller.yaml")))
+    assert addon.name == "ingress" and addon.order == 20 and addon.timeout == 90
+    assert [m.name for m in addon.manifests] == ["rbac.yaml", "controller.yaml"]
+    assert addon.waits == (Wait("Deployment", "Available", "ingress", "controller"),
+                           Wait("IPAddressPool", "Ready", "metallb-system", "pool", "metallb.io/v1beta1"),
+                           Wait("Node", "Ready"))
+    assert addon.info == {"policy": "kube-router"} and not addon.has_component
+    assert str(addon.waits[2]) == "Node * Ready"
+
+
+def test_defaults_and_order(tmp_path):
+    _folder(tmp_path, "zeta", "description: z\norder: 10\n")
+    _folder(tmp_path, "alpha", "description: a\n")
+    _folder(tmp_path, "beta", "description: b\norder: 10\n")
+    (tmp_path / "not-an-addon").mkdir()
+    found = addons.discover(tmp_path)
+    assert [a.name for a in found] == ["beta", "zeta", "alpha"]
+    assert found[2].order == addons.DEFAULT_ORDER and found[2].timeout == addons.DEFAULT_TIMEOUT
+    assert found[2].manifests == () and found[2].waits == ()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("order: 1\n", "no description"),
+    ("description: x\nwaitz: []\n", "unknown keys ['waitz']"),
+    ("description: x\nmanifests: [absent.yaml]\n", "manifest absent.yaml is not in"),
+    ("description: x\nwaits: [{kind: Deployment}]\n", "wait 1"),
+    ("description: x\nwaits: [{kind: Pod, condition: Ready, selector: a=b}]\n", "wait 1"),
+    ("description: x\norder: first\n", "order and timeout must be numbers"),
+    ("description: x\ninfo: [a]\n", "info must be a mapping"),
+    ("description: [unclosed\n", "cannot read"),
+])
+def test_invalid_declarations_say_what_to_fix(tmp_path, text, message):
+    with pytest.raises(AddonError) as err:
+        addons.parse(_folder(tmp_path, "bad", text))
+    assert message in str(err.value) and "clusters/addons/README.md" in err.value.hint
+
+
+def test_the_repositorys_addons_parse_and_kind_defaults_come_first():
+    found = addons.discover()
+    assert found[0].name == "kind-defaults"
+    assert Wait("Node", "Ready") in found[0].waits
+    assert Wait("Deployment", "Available", "local-path-storage") in found[0].waits
+
+
+def test_rolled_out_is_a_check_per_kind():
+    ds = {"metadata": {"generation": 2}, "status": {"observedGeneration": 2, "desiredNumberScheduled": 3,
+                                                    "updatedNumberScheduled": 3, "numberAvailable": 2}}
+    check = addons.condition_for(Wait("DaemonSet", "rolled-out"))
+    assert not condition_met(ds, check)
+    ds["status"]["numberAvailable"] = 3
+    assert condition_met(ds, check) and check.__name__ == "rolled_out"
+    assert addons.condition_for(Wait("Deployment", "Available")) == "Available"
+    with pytest.raises(AddonError, match="rolled-out applies to"):
+        addons.condition_for(Wait("Pod", "rolled-out"))
