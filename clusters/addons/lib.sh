@@ -71,8 +71,9 @@ kustomize_images() {
 
 # render_kustomize DIR OUT: render a kustomization (kubectl's built-in kustomize) into OUT.
 render_kustomize() {
-  addon_kubectl kustomize "$1" >"$2.tmp" || die "rendering $1 failed"
-  mv "$2.tmp" "$2"
+  # Its warnings (upstream's deprecated commonLabels) are shown only when rendering fails.
+  addon_kubectl kustomize "$1" >"$2.tmp" 2>"$2.err" || { cat "$2.err" >&2; die "rendering $1 failed"; }
+  mv "$2.tmp" "$2"; rm -f "$2.err"
 }
 
 # wait_rollout KUBECTL-ARGS... -- KIND/NAME NAMESPACE SECONDS: wait for a rollout; on timeout show why.
