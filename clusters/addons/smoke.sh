@@ -8,7 +8,7 @@ k() { addon_kubectl "$@"; }
 K=("$@")
 AGNHOST="$AGNHOST_IMAGE"
 BUSYBOX="$BUSYBOX_IMAGE"
-cleanup() { k "${K[@]}" delete namespace smoke-lb smoke-np smoke-np-other smoke-web --ignore-not-found --wait=false >/dev/null 2>&1 || true; rm -rf "$ADDON_TMP"; }
+cleanup() { k "${K[@]}" delete namespace smoke-hpa smoke-lb smoke-np smoke-np-other smoke-web --ignore-not-found --wait=false >/dev/null 2>&1 || true; rm -rf "$ADDON_TMP"; }
 trap cleanup EXIT
 pass() { printf 'PASS %s\n' "$*"; }
 fail() { printf 'FAIL %s\n' "$*"; k "${K[@]}" get pods -A -o wide >&2; exit 1; }
@@ -35,6 +35,16 @@ nodes=$(k "${K[@]}" get nodes --no-headers | wc -l)
 top_all() { [ "$(k "${K[@]}" top nodes --no-headers | wc -l)" -eq "$nodes" ]; }
 until_ok 90 top_all || fail "kubectl top nodes did not list $nodes nodes within 90s"
 k "${K[@]}" top nodes; pass "metrics-server: kubectl top nodes lists all $nodes nodes"
+
+# 1b. A HorizontalPodAutoscaler scales a Deployment whose pods burn CPU (bounded: 200m limit each, deleted after).
+k "${K[@]}" create namespace smoke-hpa >/dev/null
+k "${K[@]}" -n smoke-hpa create deployment burn --image="$BUSYBOX" -- sh -c 'while :; do :; done' >/dev/null
+k "${K[@]}" -n smoke-hpa set resources deployment burn --requests=cpu=50m --limits=cpu=200m >/dev/null
+k "${K[@]}" -n smoke-hpa autoscale deployment burn --min=1 --max=3 --cpu=50% >/dev/null
+scaled() { [ "$(k "${K[@]}" -n smoke-hpa get deployment burn -o jsonpath='{.status.replicas}')" -ge 2 ]; }
+until_ok 180 scaled || { k "${K[@]}" -n smoke-hpa describe hpa burn >&2; fail "HPA did not scale burn beyond 1 replica within 180s"; }
+pass "HPA: $(k "${K[@]}" -n smoke-hpa get hpa burn --no-headers)"
+k "${K[@]}" delete namespace smoke-hpa --wait=false >/dev/null
 
 # 2. MetalLB: a LoadBalancer Service gets an address from the pool and answers a client pod there.
 web smoke-lb LoadBalancer

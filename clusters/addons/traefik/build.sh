@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Traefik v3 as the Ingress controller and Gateway API implementation: the binary from github.com/traefik/traefik/v3
 # built through a wrapper module carrying Traefik's own replace and exclude directives (read from its go.mod at
-# build time: forks of go-http-auth, mux and minheap that the proxy serves), an image on the Debian base (CA
-# certificates and time zones, as upstream's alpine image has), Traefik's published RBAC from its docs, the
-# Gateway API CRDs from sigs.k8s.io/gateway-api, and a Deployment of our own (deployment.yaml).
+# build time: forks of go-http-auth, mux and minheap that the proxy serves), an image on scratch, Traefik's
+# published RBAC from its docs, the Gateway API CRDs from sigs.k8s.io/gateway-api, and traefik.yaml.
 # Usage: build.sh   (prints the manifests' directory)
 source "$(dirname "$0")/../lib.sh"
 V="$TRAEFIK_VERSION"
@@ -27,7 +26,8 @@ if ! is_done "$OUT/bin"; then
   mark_done "$OUT/bin"
 fi
 KEY=$(addon_key traefik)
-addon_debian_image "$TRAEFIK_IMAGE" "$KEY" '["/traefik"]' "ca-certificates tzdata" "$OUT/bin/traefik:/traefik"
+# Scratch: a static binary that here needs neither CA certificates (no ACME, no internet) nor a shell.
+addon_image "$TRAEFIK_IMAGE" scratch "$KEY" '["/traefik"]' "$OUT/bin/traefik:/traefik"
 
 work="$ADDON_TMP/manifests"
 mkdir -p "$work/traefik/upstream" "$work/crds/upstream" "$OUT/manifests"
