@@ -30,6 +30,11 @@ client() {
 # fetch NS POD URL: the body, from inside a client pod (busybox: `timeout 5 wget`, since its wget -T crashes).
 fetch() { k "${K[@]}" -n "$1" exec "$2" -- timeout 5 wget -qO- "$3" 2>/dev/null; }
 
+# A previous run's namespaces may still be terminating.
+for ns in smoke-hpa smoke-lb smoke-np smoke-np-other smoke-web; do
+  k "${K[@]}" wait --for=delete "namespace/$ns" --timeout=120s >/dev/null 2>&1 || true
+done
+
 # 1. metrics-server: `kubectl top nodes` lists every node (the first scrape takes up to one resolution period).
 nodes=$(k "${K[@]}" get nodes --no-headers | wc -l)
 top_all() { [ "$(k "${K[@]}" top nodes --no-headers | wc -l)" -eq "$nodes" ]; }
@@ -38,10 +43,27 @@ k "${K[@]}" top nodes; pass "metrics-server: kubectl top nodes lists all $nodes 
 
 # 1b. A HorizontalPodAutoscaler scales a Deployment whose pods burn CPU (bounded: 200m limit each, deleted after).
 k "${K[@]}" create namespace smoke-hpa >/dev/null
-k "${K[@]}" -n smoke-hpa create deployment burn --image="$BUSYBOX" -- sh -c 'while :; do :; done' >/dev/null
-k "${K[@]}" -n smoke-hpa set resources deployment burn --requests=cpu=50m --limits=cpu=200m >/dev/null
+k "${K[@]}" -n smoke-hpa apply -f - >/dev/null <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: burn}
+spec:
+  selector: {matchLabels: {app: burn}}
+  template:
+    metadata: {labels: {app: burn}}
+    spec:
+      containers:
+        - name: burn
+          image: $BUSYBOX
+          command: [sh, -c, 'while :; do :; done']
+          resources: {requests: {cpu: 50m}, limits: {cpu: 200m}}
+YAML
 k "${K[@]}" -n smoke-hpa autoscale deployment burn --min=1 --max=3 --cpu=50% >/dev/null
-scaled() { [ "$(k "${K[@]}" -n smoke-hpa get deployment burn -o jsonpath='{.status.replicas}')" -ge 2 ]; }
+# Scaled by the HPA: it has read a CPU utilisation and set the Deployment's replicas above the minimum.
+scaled() {
+  k "${K[@]}" -n smoke-hpa get hpa burn -o jsonpath='{.status.currentMetrics[0].resource.current.averageUtilization}' | grep -q '[0-9]' &&
+  [ "$(k "${K[@]}" -n smoke-hpa get deployment burn -o jsonpath='{.spec.replicas}')" -ge 2 ]
+}
 until_ok 180 scaled || { k "${K[@]}" -n smoke-hpa describe hpa burn >&2; fail "HPA did not scale burn beyond 1 replica within 180s"; }
 pass "HPA: $(k "${K[@]}" -n smoke-hpa get hpa burn --no-headers)"
 k "${K[@]}" delete namespace smoke-hpa --wait=false >/dev/null
