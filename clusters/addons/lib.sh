@@ -9,9 +9,8 @@ source "$ADDONS_DIR/versions.env"
 ADDON_TMP=$(mktemp -d "$KINDLAB_CACHE/addon-tmp.XXXX")
 trap 'rm -rf "$ADDON_TMP"' EXIT
 
-# Go builds yield to everything else on the machine (2 cores shared with tests).
+# Go builds run at this niceness, yielding to everything else on the machine (2 cores shared with tests).
 export KINDLAB_NICE="${KINDLAB_NICE:-15}"
-gonice() { nice -n "$KINDLAB_NICE" go "$@"; }
 
 # kubectl of the cluster's own Kubernetes build when present (its kustomize renders the upstream manifests).
 addon_kubectl() {
