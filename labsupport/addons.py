@@ -21,7 +21,7 @@ from typing import Callable
 import yaml
 
 from labsupport import versions
-from labsupport.errors import LabError
+from labsupport.errors import AddonError
 from labsupport.kube import Clients, list_items, resource_for
 from labsupport.manifests import apply
 from labsupport.waits import rolled_out, wait_for
@@ -31,10 +31,6 @@ DEFAULT_ORDER = 50
 DEFAULT_TIMEOUT = 180
 _ADDON_KEYS = {"description", "order", "timeout", "manifests", "waits", "info"}
 _WAIT_KEYS = {"kind", "condition", "namespace", "name", "apiVersion"}
-
-
-class AddonError(LabError):
-    """An add-on's declaration is invalid, or its images cannot be put on the nodes."""
 
 
 @dataclass(frozen=True)

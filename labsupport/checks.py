@@ -23,11 +23,7 @@ from typing import Callable
 
 from kubernetes.client.exceptions import ApiException
 
-from labsupport.errors import LabError
-
-
-class UnknownTask(LabError):
-    """A task number the lab has no checks for (the hint lists the lab's tasks)."""
+from labsupport.errors import LabError, UnknownTask
 
 
 @dataclass(frozen=True)

@@ -37,3 +37,15 @@ class ExecError(LabError):
 
 class GradingError(LabError):
     """A submission cannot be graded at all (unknown lab, unreadable kubeconfig, ...)."""
+
+
+class AddonError(LabError):
+    """An add-on's declaration is invalid, or its images cannot be put on the nodes."""
+
+
+class VersionsError(LabError):
+    """clusters/versions.env (or text that refers to it) cannot be read."""
+
+
+class UnknownTask(LabError):
+    """A task number the lab has no checks for (the hint lists the lab's tasks)."""

@@ -13,17 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
-from labsupport.errors import LabError
+from labsupport.errors import VersionsError
 
 CLUSTERS = Path(__file__).resolve().parent.parent / "clusters"
 VERSIONS_FILE = CLUSTERS / "versions.env"
 
 _LINE = re.compile(r"([A-Z][A-Z0-9_]*)=([^\s'\"$`]*)")
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-class VersionsError(LabError):
-    """clusters/versions.env (or text that refers to it) cannot be read."""
 
 
 def parse(text: str, *, source: str = "versions.env") -> dict[str, str]:
