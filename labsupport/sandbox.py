@@ -21,6 +21,7 @@ import pwd
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -178,6 +179,22 @@ class Sandbox:
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         self._chown_tree()
         return self.lib
+
+    def read_output(self, relative: str, *, limit: int = 50 << 20) -> bytes | None:
+        """A file the command wrote under the work folder, read safely after it is dead: no symlinks followed
+        (a planted link to a root-only file must not be copied into a report), regular files only, at most
+        ``limit`` bytes. None when missing or not a regular file."""
+        path = self.work / relative
+        if self.work.resolve() not in path.resolve(strict=False).parents and path.parent != self.work:
+            return None
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode) or os.fstat(fd).st_size > limit:
+                return None
+            return fh.read(limit + 1)[:limit]
 
     def environment(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         """The whole environment the command gets: nothing of the grader's own."""

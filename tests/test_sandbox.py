@@ -111,3 +111,18 @@ def test_process_cap_stops_a_fork_bomb(tmp_path):
         assert "all-started" not in out and "fork" in out.lower()
         assert 0 < result.killed <= 30
         assert _pids_of_user(box.user.uid) == set()
+
+
+def test_outputs_are_read_without_following_planted_links(open_dir, tmp_path):
+    secret = open_dir / "root-only"
+    secret.write_text("root secret")
+    secret.chmod(0o600)
+    with Sandbox(7) as box:
+        result, _ = _sh(box, f"echo fine > ok.json; ln -s {secret} report.json; mkdir d; ln -s /etc d/etc; "
+                             "mkfifo pipe", tmp_path)
+        assert result.exit_code == 0
+        assert box.read_output("ok.json") == b"fine\n"
+        assert box.read_output("report.json") is None
+        assert box.read_output("d/etc/hostname") is None
+        assert box.read_output("pipe") is None
+        assert box.read_output("missing.json") is None
