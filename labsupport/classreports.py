@@ -13,9 +13,11 @@ import csv
 import html
 import io
 import json
+import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from labsupport.classresult import STATUSES, SubmissionResult
 
@@ -157,3 +159,32 @@ def markdown_summary(results: list[SubmissionResult], *, title: str = "Class gra
             return text + more
         text += row
     return text
+
+
+def _write(path, text: str) -> None:
+    # O_NOFOLLOW: a link planted where a report goes is refused rather than written through.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
+def write_all(results: list[SubmissionResult], out: str | os.PathLike, *, title: str = "Class grades") -> list[Path]:
+    """Write the class's reports into ``out``: gradebook.csv, summary.md, class-view.json, results.json (every
+    row), and per submission ``NNNN/gradescope.json`` and ``NNNN/classroom.json`` (NNNN: its index, as the class
+    runner numbers its folders)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    files = {"gradebook.csv": gradebook_csv(results), "summary.md": markdown_summary(results, title=title),
+             "class-view.json": json.dumps([{**asdict(s), "fail_rate": round(s.fail_rate, 3)}
+                                            for s in class_view(results)], indent=2) + "\n",
+             "results.json": json.dumps([r.to_dict() for r in results], indent=2) + "\n"}
+    for index, result in enumerate(results):
+        files[f"{index:04d}/gradescope.json"] = json.dumps(gradescope_results(result), indent=2) + "\n"
+        files[f"{index:04d}/classroom.json"] = json.dumps(classroom_result(result), indent=2) + "\n"
+    for name, text in files.items():
+        path = out / name
+        path.parent.mkdir(exist_ok=True)
+        _write(path, text)
+        written.append(path)
+    return written

@@ -118,3 +118,21 @@ def test_md_text_neutralises_entities_and_markup():
     assert md_text("a & b < c") == "a &amp; b &lt; c"
     assert md_text("`code` _x_") == "\\`code\\` \\_x\\_"
     assert md_text("x" * 400, 10) == "x" * 9 + "…"
+
+
+def test_write_all_writes_every_format_and_refuses_planted_links(tmp_path):
+    from labsupport.classreports import write_all
+
+    out = tmp_path / "class"
+    out.mkdir()
+    (out / "summary.md").symlink_to(tmp_path / "elsewhere.md")
+    with pytest.raises(OSError):
+        write_all(_class(), out)
+    assert not (tmp_path / "elsewhere.md").exists()
+    (out / "summary.md").unlink()
+    written = {p.relative_to(out).as_posix() for p in write_all(_class(), out)}
+    assert {"gradebook.csv", "summary.md", "class-view.json", "results.json", "0000/gradescope.json",
+            "0004/classroom.json"} <= written
+    assert json.loads((out / "class-view.json").read_text())[0]["id"] == "pod"
+    assert [r["status"] for r in json.loads((out / "results.json").read_text())] == [
+        "ok", "failed", "timeout", "error", "error"]
