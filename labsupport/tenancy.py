@@ -163,14 +163,18 @@ def _make(clients: Clients, name: str, namespaces: tuple[str, ...], lab_id: str,
 
 
 def tenant_kubeconfig(config: dict, namespace: str, token: str) -> dict:
-    """A kubeconfig for the same API server and CA as ``config``, authenticating with ``token`` only."""
+    """A kubeconfig for the same API server and CA as ``config``, authenticating with ``token`` only.
+
+    The context keeps the grader's context name (``kind-kindlab``), so a notebook's
+    ``lab.start(..., kubeconfig=path)`` finds the context it looks for; its default namespace is the tenant's.
+    """
     cluster = config["clusters"][0]
     kept = {k: v for k, v in cluster["cluster"].items() if k in ("server", "certificate-authority-data", "tls-server-name")}
-    context = f"kindlab-tenant-{namespace}"
+    context, user = config["current-context"], f"kindlab-tenant-{namespace}"
     return {"apiVersion": "v1", "kind": "Config", "current-context": context,
             "clusters": [{"name": cluster["name"], "cluster": kept}],
-            "users": [{"name": context, "user": {"token": token}}],
-            "contexts": [{"name": context, "context": {"cluster": cluster["name"], "user": context,
+            "users": [{"name": user, "user": {"token": token}}],
+            "contexts": [{"name": context, "context": {"cluster": cluster["name"], "user": user,
                                                         "namespace": namespace}}]}
 
 
