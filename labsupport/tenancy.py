@@ -29,6 +29,7 @@ from kubernetes.client.exceptions import ApiException
 from labsupport.config import LAB_LABEL
 from labsupport.errors import LabError
 from labsupport.kube import Clients
+from labsupport.tenantcert import issue, user_name
 from labsupport.tenantneeds import Needs, Rule
 
 TENANT_LABEL = "kindlab.dev/tenant"
@@ -97,33 +98,47 @@ def _cluster_role(clients: Clients, prefix: str, rules: tuple[Rule, ...]) -> str
 
 
 def _binding(name: str, tenant: str, lab_id: str, role_kind: str, role: str, subject_ns: str) -> dict:
+    # The certificate user (tenantcert) is bound too: a tenant given a certificate has exactly the same rights.
     return {"metadata": _meta(name, tenant, lab_id),
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": role},
-            "subjects": [{"kind": "ServiceAccount", "name": ACCOUNT, "namespace": subject_ns}]}
+            "subjects": [{"kind": "ServiceAccount", "name": ACCOUNT, "namespace": subject_ns},
+                         {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": user_name(subject_ns)}]}
 
 
-def create(clients: Clients, config: dict, name: str, *, lab_id: str, needs: Needs, lifetime: float) -> Tenant:
-    """Make tenant ``name`` (its namespace's name) for lab ``lab_id``; its token lasts ``lifetime`` seconds.
+def create(clients: Clients, config: dict, name: str, *, lab_id: str, needs: Needs, lifetime: float,
+           credential: str = "token") -> Tenant:
+    """Make tenant ``name`` (its namespace's name) for lab ``lab_id``; its credential lasts ``lifetime`` seconds.
+
+    ``credential``: "token" (a ServiceAccount token), or "certificate" (a client certificate for user
+    ``kindlab-tenant:<name>``, for labs that read the certificate out of the kubeconfig, like lab 01).
 
     ``config`` is the grader's in-memory kubeconfig (labsupport.kube.load_kubeconfig): the tenant's kubeconfig
     points at the same server and CA. On failure everything made so far is removed again.
     """
+    if credential not in ("token", "certificate"):
+        raise LabError(f"Unknown credential {credential!r}.", hint='Use "token" or "certificate".')
     started = time.monotonic()
     namespaces = (name, *(f"{name}-{s}" for s in needs.suffixes))
+    seconds = token_lifetime(lifetime)
     try:
         _make(clients, name, namespaces, lab_id, needs)
-        seconds = token_lifetime(lifetime)
-        token = clients.core.create_namespaced_service_account_token(
-            ACCOUNT, name, {"spec": {"expirationSeconds": seconds}})
+        if credential == "certificate":
+            cert, key = issue(clients, name, seconds=seconds, labels={TENANT_LABEL: name, LAB_LABEL: lab_id})
+            user = {"client-certificate-data": cert, "client-key-data": key}
+            expires = time.time() + seconds
+        else:
+            token = clients.core.create_namespaced_service_account_token(
+                ACCOUNT, name, {"spec": {"expirationSeconds": seconds}})
+            user = {"token": token.status.token}
+            expires = token.status.expiration_timestamp.timestamp()
     except (LabError, ApiException) as exc:
         teardown(clients, name, namespaces=namespaces, grace=30)
         if isinstance(exc, LabError):
             raise
         raise LabError(f"Cannot request a token for tenant {name}: {exc.status} {exc.reason}.",
                        hint=TENANCY_HINT) from exc
-    expires = token.status.expiration_timestamp.timestamp()
-    return Tenant(name, namespaces, ACCOUNT, tenant_kubeconfig(config, name, token.status.token), seconds,
-                  expires, time.monotonic() - started, needs)
+    return Tenant(name, namespaces, ACCOUNT, tenant_kubeconfig(config, name, user), seconds, expires,
+                  time.monotonic() - started, needs)
 
 
 def _make(clients: Clients, name: str, namespaces: tuple[str, ...], lab_id: str, needs: Needs) -> None:
@@ -162,19 +177,20 @@ def _make(clients: Clients, name: str, namespaces: tuple[str, ...], lab_id: str,
                     body=_binding(f"{prefix}-{name}", name, lab_id, "ClusterRole", role, name))
 
 
-def tenant_kubeconfig(config: dict, namespace: str, token: str) -> dict:
-    """A kubeconfig for the same API server and CA as ``config``, authenticating with ``token`` only.
+def tenant_kubeconfig(config: dict, namespace: str, user: dict | str) -> dict:
+    """A kubeconfig for the same API server and CA as ``config``, authenticating only with ``user`` (a
+    kubeconfig user entry: ``{"token": ...}`` or client certificate and key; a str is a token).
 
     The context keeps the grader's context name (``kind-kindlab``), so a notebook's
     ``lab.start(..., kubeconfig=path)`` finds the context it looks for; its default namespace is the tenant's.
     """
     cluster = config["clusters"][0]
     kept = {k: v for k, v in cluster["cluster"].items() if k in ("server", "certificate-authority-data", "tls-server-name")}
-    context, user = config["current-context"], f"kindlab-tenant-{namespace}"
+    context, user_entry = config["current-context"], f"kindlab-tenant-{namespace}"
     return {"apiVersion": "v1", "kind": "Config", "current-context": context,
             "clusters": [{"name": cluster["name"], "cluster": kept}],
-            "users": [{"name": user, "user": {"token": token}}],
-            "contexts": [{"name": context, "context": {"cluster": cluster["name"], "user": user,
+            "users": [{"name": user_entry, "user": {"token": user} if isinstance(user, str) else dict(user)}],
+            "contexts": [{"name": context, "context": {"cluster": cluster["name"], "user": user_entry,
                                                         "namespace": namespace}}]}
 
 

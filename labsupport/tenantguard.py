@@ -14,6 +14,7 @@ from kubernetes.dynamic.exceptions import DynamicApiError
 from labsupport.errors import LabError
 from labsupport.kube import Clients, resource_for
 from labsupport.tenancy import ACCOUNT, FIELD_MANAGER, SHARED_LABEL
+from labsupport.tenantcert import USER_PREFIX
 
 NAME = "kindlab-tenant-guard"
 API = "admissionregistration.k8s.io/v1"
@@ -29,8 +30,9 @@ def policy() -> list[dict]:
             "matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"],
                                                     "operations": ["UPDATE"], "resources": ["namespaces"]}]},
             "matchConditions": [{"name": "tenant-account", "expression":
-                                 "request.userInfo.username.startsWith('system:serviceaccount:') && "
-                                 f"request.userInfo.username.endsWith(':{ACCOUNT}')"}],
+                                 "(request.userInfo.username.startsWith('system:serviceaccount:') && "
+                                 f"request.userInfo.username.endsWith(':{ACCOUNT}')) || "
+                                 f"request.userInfo.username.startsWith('{USER_PREFIX}')"}],
             "variables": [{"name": "old", "expression": "oldObject.metadata.?labels.orValue({})"},
                           {"name": "new", "expression": "object.metadata.?labels.orValue({})"}],
             "validations": [{

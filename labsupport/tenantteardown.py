@@ -26,7 +26,8 @@ _REMAINING = re.compile(r"([a-z0-9-]+)\.([a-z0-9.-]*) has \d+ resource instances
 
 @dataclass(frozen=True)
 class TeardownResult:
-    """What was removed: namespaces, objects whose finalizers had to be stripped, other labelled objects."""
+    """What was removed: namespaces, objects whose finalizers had to be stripped, and the tenant's other
+    labelled objects (``bindings``: its ClusterRoleBindings, RoleBindings elsewhere, certificate requests)."""
 
     namespaces: tuple[str, ...]
     stripped: tuple[str, ...]
@@ -61,6 +62,9 @@ def teardown(clients: Clients, name: str, *, namespaces: tuple[str, ...] = (), g
         if b.metadata.namespace not in targets:  # bindings in system namespaces (kube-system reads)
             _ignore_missing(rbac.delete_namespaced_role_binding, b.metadata.name, b.metadata.namespace)
             bindings.append(f"RoleBinding/{b.metadata.namespace}/{b.metadata.name}")
+    from labsupport.tenantcert import delete as delete_requests
+
+    bindings += [f"CertificateSigningRequest/{n}" for n in delete_requests(clients, selector)]
     for ns in targets:
         _ignore_missing(core.delete_namespace, ns)
     stripped: list[str] = []

@@ -200,3 +200,25 @@ def test_declared_needs_allow_what_the_answer_key_does(clients, guard, lab_id):
         assert not review.status.allowed
     finally:
         tenancy.teardown(clients, made.name, namespaces=made.namespaces)
+
+
+def test_certificate_tenant_has_the_same_rights_and_a_real_certificate(clients, guard):
+    name = f"tenant-cert-{secrets.token_hex(3)}"
+    made = tenancy.create(clients, load_kubeconfig(None, context_name()), name, lab_id="01",
+                          needs=Needs(suffixes=("extra",)), lifetime=600, credential="certificate")
+    try:
+        user = made.kubeconfig["users"][0]["user"]
+        assert set(user) == {"client-certificate-data", "client-key-data"}
+        own = connect_config(made.kubeconfig)
+        review = own.authz.create_self_subject_review({})
+        assert review.status.user_info.username == f"kindlab-tenant:{name}"
+        own.core.create_namespaced_config_map(name, {"metadata": {"name": "mine"}})
+        assert own.core.read_namespace(name).metadata.name == name  # lab 01 task 3 reads its namespace
+        assert _status(own.core.list_namespaced_config_map, "kube-system") == 403
+        assert _status(own.core.patch_namespace, f"{name}-extra",
+                       {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "privileged"}}}) in (403, 422)
+    finally:
+        result = tenancy.teardown(clients, made.name, namespaces=made.namespaces)
+    assert f"CertificateSigningRequest/kindlab-tenant-{name}" in result.bindings
+    # The certificate still authenticates until it expires, but nothing is bound to it any more.
+    assert _status(connect_config(made.kubeconfig, probe=False).core.list_namespace) == 403
