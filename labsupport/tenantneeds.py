@@ -35,14 +35,15 @@ class Quota:
     pods: int = 40
     requests_cpu: str | None = "2"
     requests_memory: str | None = "2Gi"
-    limits_memory: str | None = "4Gi"
+    limits_memory: str | None = "8Gi"
     requests_storage: str = "1Gi"
     claims: int = 10
     services: int = 20
-    # LimitRange: what a container without resources gets, and the most one container may ask for.
+    # LimitRange: what a container without resources gets, and the most one container may ask for. Lab 03 runs
+    # about 16 containers at once (more during a rollout's surge): 8Gi of limits at 128Mi each leaves room.
     default_request_cpu: str = "10m"
     default_request_memory: str = "16Mi"
-    default_limit_memory: str = "256Mi"
+    default_limit_memory: str = "128Mi"
     max_container_memory: str = "1Gi"
 
     def hard(self) -> dict[str, str]:

@@ -58,7 +58,7 @@ def test_tenant_may_work_in_its_namespaces(tenant):
     name, extra = tenant.namespaces
     pod = own.core.create_namespaced_pod(name, {"metadata": {"name": "hello"}, "spec": {"containers": [PAUSE]}})
     # The LimitRange gave the container its defaults, so the quota can count it.
-    assert pod.spec.containers[0].resources.limits["memory"] == "256Mi"
+    assert pod.spec.containers[0].resources.limits["memory"] == "128Mi"
     own.core.create_namespaced_config_map(extra, {"metadata": {"name": "note"}, "data": {"a": "b"}})
     assert own.core.read_namespace(name).metadata.name == name
     assert {n.metadata.name for n in own.core.list_node().items}
