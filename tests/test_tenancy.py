@@ -7,6 +7,7 @@ import secrets
 import time
 
 import pytest
+from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
 from labsupport import tenancy, tenantguard
@@ -210,7 +211,7 @@ def test_certificate_tenant_has_the_same_rights_and_a_real_certificate(clients, 
         user = made.kubeconfig["users"][0]["user"]
         assert set(user) == {"client-certificate-data", "client-key-data"}
         own = connect_config(made.kubeconfig)
-        review = own.authz.create_self_subject_review({})
+        review = k8s.AuthenticationV1Api(own.api).create_self_subject_review({})
         assert review.status.user_info.username == f"kindlab-tenant:{name}"
         own.core.create_namespaced_config_map(name, {"metadata": {"name": "mine"}})
         assert own.core.read_namespace(name).metadata.name == name  # lab 01 task 3 reads its namespace
