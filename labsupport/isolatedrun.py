@@ -1,0 +1,80 @@
+"""Run a submitted notebook as a tenant inside a sandbox: the piece grading wires in place of its plain child.
+
+    tenant = tenancy.create(clients, config, namespace, lab_id=lab_id, needs=needs, lifetime=timeout + grace)
+    run = run_notebook(notebook, tenant=tenant, lab_id=lab_id, cluster_name="kindlab", slot=0,
+                       cell_timeout=300, timeout=1200, hide=[checkout / "solutions", checkout / "tests"])
+    # run.outcome: what papermill's runner recorded ({"ok": True} or ename/evalue/cell_index);
+    # run.executed: the executed notebook's bytes (read without following links), or None.
+
+The kernel gets a copy of the labsupport package (never the checkout), a copy of the notebook, the tenant's
+kubeconfig only, and parameters naming the tenant's namespace; it runs papermill's runner (``child_module``'s
+``child_main``, today ``labsupport.grade``). Nothing it leaves behind outlives ``run_notebook``.
+"""
+
+from __future__ import annotations
+
+import grp
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import labsupport
+from labsupport.sandbox import Sandbox, SandboxResult
+from labsupport.tenancy import Tenant
+
+CHILD_GRACE = 120  # seconds for kernel start and shutdown beyond the notebook's own budget
+RESULT_LIMIT = 1 << 20
+
+
+@dataclass(frozen=True)
+class IsolatedRun:
+    outcome: dict
+    executed: bytes | None = field(repr=False)
+    sandbox: SandboxResult
+
+
+def _docker_group() -> list[int]:
+    try:
+        return [grp.getgrnam("docker").gr_gid]
+    except KeyError:
+        return []
+
+
+def run_notebook(notebook: str | os.PathLike, *, tenant: Tenant, lab_id: str, cluster_name: str, slot: int,
+                 cell_timeout: float, timeout: float, hide: list[str | os.PathLike] = (), child_output=None,
+                 child_module: str = "labsupport.grade") -> IsolatedRun:
+    """Execute ``notebook`` confined (see the module doc); the whole process tree is gone when this returns."""
+    groups = _docker_group() if tenant.needs.node_access else []
+    with Sandbox(slot, kubeconfig=tenant.kubeconfig, hide=list(hide), groups=groups) as box:
+        box.add_package(Path(labsupport.__file__).resolve().parent)
+        submission = box.add_file(notebook, "submission.ipynb")
+        job = {"input": str(submission), "output": str(box.work / "executed.ipynb"), "cwd": str(box.work),
+               "parameters": {"lab_id": lab_id, "namespace": tenant.name, "cluster_name": cluster_name,
+                              "kubeconfig": str(box.kubeconfig)},
+               "cell_timeout": cell_timeout, "timeout": timeout, "result": str(box.work / "result.json")}
+        code = f"import sys, {child_module} as runner; runner.child_main(sys.argv[1])"
+        result = box.run([sys.executable, "-c", code, json.dumps(job)], timeout=timeout + CHILD_GRACE,
+                         output=child_output if child_output is not None else subprocess.DEVNULL)
+        raw = box.read_output("result.json", limit=RESULT_LIMIT)
+        executed = box.read_output("executed.ipynb")
+    outcome = _outcome(raw, result, timeout)
+    return IsolatedRun(outcome, executed, result)
+
+
+def _outcome(raw: bytes | None, result: SandboxResult, timeout: float) -> dict:
+    """What ended the run, trusting the runner's own record only when the sandbox saw nothing worse."""
+    if result.timed_out:
+        return {"ok": False, "ename": "TimeoutError", "evalue": f"the notebook ran past {timeout:g}s"}
+    if result.oom_killed:
+        return {"ok": False, "ename": "MemoryError",
+                "evalue": "the notebook's processes ran out of their memory allowance and were killed"}
+    try:
+        outcome = json.loads(raw) if raw else None
+    except ValueError:
+        outcome = None
+    if not isinstance(outcome, dict) or not isinstance(outcome.get("ok"), bool):
+        return {"ok": False, "ename": "GradingError", "evalue": "the notebook runner died without a result"}
+    return {k: outcome[k] for k in ("ok", "cell_index", "ename", "evalue") if k in outcome}

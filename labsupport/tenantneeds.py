@@ -1,0 +1,137 @@
+"""What a lab's notebook needs from the cluster, declared as data, so a submission gets no more than that.
+
+A submission (or a workshop student) works in its own namespace with ``edit`` rights there. Everything beyond
+that is declared here per lab and granted by ``labsupport.tenancy``: extra namespaces ``<namespace>-<suffix>``,
+cluster-wide reads, reads in system namespaces, node access, the Pod Security level and the quota.
+
+The declarations come from reading each lab's answer key (solutions/NN-*.ipynb): the least set that lets it pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One RBAC rule: ``Rule(("",), ("nodes",), ("get", "list", "watch"))``."""
+
+    api_groups: tuple[str, ...]
+    resources: tuple[str, ...]
+    verbs: tuple[str, ...] = ("get", "list", "watch")
+
+    def to_dict(self) -> dict:
+        return {"apiGroups": list(self.api_groups), "resources": list(self.resources), "verbs": list(self.verbs)}
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Caps for one tenant's namespace, so one submission cannot starve the others on a shared cluster.
+
+    ``None`` leaves a dimension unlimited (lab 01 asks the scheduler for 64 CPUs on purpose: a CPU quota or a
+    default CPU limit would refuse that pod at admission instead of leaving it Pending).
+    """
+
+    pods: int = 40
+    requests_cpu: str | None = "2"
+    requests_memory: str | None = "2Gi"
+    limits_memory: str | None = "8Gi"
+    requests_storage: str = "1Gi"
+    claims: int = 10
+    services: int = 20
+    # LimitRange: what a container without resources gets, and the most one container may ask for. Lab 03 runs
+    # about 16 containers at once (more during a rollout's surge): 8Gi of limits at 128Mi each leaves room.
+    default_request_cpu: str = "10m"
+    default_request_memory: str = "16Mi"
+    default_limit_memory: str = "128Mi"
+    max_container_memory: str = "1Gi"
+
+    def hard(self) -> dict[str, str]:
+        hard = {"pods": str(self.pods), "requests.storage": self.requests_storage,
+                "persistentvolumeclaims": str(self.claims), "services": str(self.services),
+                # LoadBalancer/NodePort Services open ports on every node: one submission must not take them all.
+                "services.nodeports": "2", "services.loadbalancers": "2"}
+        for key, value in (("requests.cpu", self.requests_cpu), ("requests.memory", self.requests_memory),
+                           ("limits.memory", self.limits_memory)):
+            if value is not None:
+                hard[key] = value
+        return hard
+
+    def limit_range(self) -> dict:
+        default_request = {"memory": self.default_request_memory}
+        if self.requests_cpu is not None:
+            default_request["cpu"] = self.default_request_cpu
+        return {"type": "Container", "defaultRequest": default_request,
+                "default": {"memory": self.default_limit_memory}, "max": {"memory": self.max_container_memory}}
+
+
+# What every lab reads outside its namespace: nodes, volumes and classes (diagrams, checks, `kubectl get nodes`).
+CLUSTER_READ = (
+    Rule(("",), ("nodes", "persistentvolumes", "namespaces")),
+    Rule(("storage.k8s.io",), ("storageclasses",)),
+)
+# diagrams.cluster(ctx) counts the pods of every namespace on each node; it needs a cluster-wide pod list.
+POD_COUNTS = Rule(("",), ("pods",))
+SYSTEM_READ = (Rule(("",), ("pods", "services", "endpoints", "configmaps")),
+               Rule(("apps",), ("daemonsets", "deployments", "replicasets")),
+               Rule(("coordination.k8s.io",), ("leases",)))
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What one lab needs; the defaults are a namespace-only lab.
+
+    ``node_access``: the notebook talks to Docker or the nodes (kind, docker exec, crictl): the kernel then needs
+    the host's docker group, which is root on the host, so such a lab cannot be graded least-privilege; the
+    report must say so. ``cluster_write``: it changes cluster-wide state (cordon), so its submissions are graded
+    one at a time.
+    """
+
+    suffixes: tuple[str, ...] = ()
+    cluster_read: tuple[Rule, ...] = CLUSTER_READ
+    namespace_read: tuple[tuple[str, tuple[Rule, ...]], ...] = ()
+    cluster_write: tuple[Rule, ...] = ()
+    namespace_write: tuple[tuple[str, tuple[Rule, ...]], ...] = ()
+    pod_security: str = "baseline"
+    quota: Quota = field(default_factory=Quota)
+    node_access: bool = False
+
+    @property
+    def serialised(self) -> bool:
+        return bool(self.cluster_write) or self.node_access
+
+    def describe(self) -> list[str]:
+        """Plain sentences for a report: what this lab's submissions were allowed beyond their namespace."""
+        lines = [f"Pod Security admission: {self.pod_security}."]
+        if self.suffixes:
+            lines.append("Extra namespaces: " + ", ".join(f"<namespace>-{s}" for s in self.suffixes) + ".")
+        if self.node_access:
+            lines.append("Node access (Docker): the notebook ran with host-root-equivalent rights.")
+        if self.cluster_write:
+            lines.append("Cluster-wide writes: " + ", ".join(
+                f"{'/'.join(r.verbs)} {','.join(r.resources)}" for r in self.cluster_write) + "; graded one at a time.")
+        return lines
+
+
+LAB_NEEDS: dict[str, Needs] = {
+    # kind and docker from the notebook (cluster.ensure_cluster, `docker ps`, kubeadm in the node).
+    "00": Needs(cluster_read=CLUSTER_READ + (POD_COUNTS,), node_access=True),
+    "01": Needs(
+        suffixes=("extra",),
+        cluster_read=CLUSTER_READ + (POD_COUNTS, Rule(("apps",), ("daemonsets",)),
+                                     Rule(("apiextensions.k8s.io",), ("customresourcedefinitions",))),
+        namespace_read=(("kube-system", SYSTEM_READ), ("kube-node-lease", SYSTEM_READ)),
+        # `kubectl exec etcd-... -n kube-system -- etcdctl`: etcd's client certificates are cluster admin.
+        namespace_write=(("kube-system", (Rule(("",), ("pods/exec",), ("create", "get")),)),),
+        cluster_write=(Rule(("",), ("nodes",), ("patch", "update")),),  # cordon and uncordon
+        quota=Quota(requests_cpu=None),
+        node_access=True),
+    "02": Needs(),
+    # The DaemonSet mounts the node's /var/log (hostPath), which only the privileged level admits.
+    "03": Needs(cluster_read=CLUSTER_READ + (POD_COUNTS,), pod_security="privileged"),
+}
+
+
+def needs_for(lab_id: str) -> Needs:
+    """The declared needs of ``lab_id``; an undeclared lab gets a namespace only."""
+    return LAB_NEEDS.get(str(lab_id), Needs())

@@ -1,0 +1,225 @@
+"""Tenants on the real cluster: what a submission's token may and may not do (answered by the API server
+itself), that the token expires when asked, and that teardown leaves nothing even past planted finalizers."""
+
+import base64
+import json
+import secrets
+import time
+
+import pytest
+from kubernetes import client as k8s
+from kubernetes.client.exceptions import ApiException
+
+from labsupport import tenancy, tenantguard
+from labsupport.config import context_name
+from labsupport.kube import connect_config, load_kubeconfig
+from labsupport.tenantneeds import Needs
+
+pytestmark = pytest.mark.cluster
+
+PAUSE = {"name": "main", "image": "registry.k8s.io/pause:3.10", "imagePullPolicy": "IfNotPresent"}
+
+
+@pytest.fixture(scope="module")
+def guard(clients):
+    tenantguard.ensure_guard(clients)
+    yield
+    tenantguard.remove_guard(clients)
+
+
+def _make(clients, *, lifetime=700, needs=None):
+    name = f"tenant-test-{secrets.token_hex(3)}"
+    config = load_kubeconfig(None, context_name())
+    return tenancy.create(clients, config, name, lab_id="99", needs=needs or Needs(suffixes=("extra",)),
+                          lifetime=lifetime)
+
+
+@pytest.fixture
+def tenant(clients, guard):
+    made = _make(clients)
+    yield made
+    tenancy.teardown(clients, made.name, namespaces=made.namespaces)
+
+
+def _status(call, *args, **kwargs) -> int:
+    try:
+        call(*args, **kwargs)
+    except ApiException as exc:
+        return exc.status
+    return 200
+
+
+def _claims(kubeconfig: dict) -> dict:
+    payload = kubeconfig["users"][0]["user"]["token"].split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def test_tenant_may_work_in_its_namespaces(tenant):
+    own = connect_config(tenant.kubeconfig)
+    name, extra = tenant.namespaces
+    pod = own.core.create_namespaced_pod(name, {"metadata": {"name": "hello"}, "spec": {"containers": [PAUSE]}})
+    # The LimitRange gave the container its defaults, so the quota can count it.
+    assert pod.spec.containers[0].resources.limits["memory"] == "128Mi"
+    own.core.create_namespaced_config_map(extra, {"metadata": {"name": "note"}, "data": {"a": "b"}})
+    assert own.core.read_namespace(name).metadata.name == name
+    assert {n.metadata.name for n in own.core.list_node().items}
+    # A lab applies its extra namespace (server-side apply is a patch): allowed while the labels stay.
+    own.core.patch_namespace(extra, {"metadata": {"annotations": {"note": "mine"}}})
+
+
+def test_tenant_is_refused_everything_else(clients, tenant, namespace):
+    own = connect_config(tenant.kubeconfig)
+    assert _status(own.core.list_namespaced_pod, namespace) == 403
+    assert _status(own.core.delete_namespace, namespace) == 403
+    assert clients.core.read_namespace(namespace).status.phase == "Active"
+    assert _status(own.core.delete_namespace, tenant.name) == 403
+    assert _status(own.core.list_namespaced_secret, "kube-system") == 403
+    assert _status(own.core.list_secret_for_all_namespaces) == 403
+    assert _status(own.rbac.create_cluster_role_binding, {
+        "metadata": {"name": f"{tenant.name}-escalate"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+        "subjects": [{"kind": "ServiceAccount", "name": "kindlab-tenant", "namespace": tenant.name}]}) == 403
+    node = clients.core.list_node().items[0].metadata.name
+    assert _status(own.core.patch_node, node, {"spec": {"unschedulable": True}}) == 403
+    assert _status(own.core.create_namespace, {"metadata": {"name": f"{tenant.name}-other"}}) == 403
+    assert _status(own.core.patch_namespaced_resource_quota, "kindlab-tenant", tenant.name,
+                   {"spec": {"hard": {"pods": "1000"}}}) == 403
+    assert _status(own.rbac.create_namespaced_role_binding, tenant.name, {
+        "metadata": {"name": "escalate"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
+        "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": tenant.name}]}) == 403
+
+
+def test_pod_security_and_limits_are_enforced(tenant):
+    own = connect_config(tenant.kubeconfig)
+    privileged = {"metadata": {"name": "root-on-node"}, "spec": {"containers": [
+        {**PAUSE, "securityContext": {"privileged": True}}]}}
+    assert _status(own.core.create_namespaced_pod, tenant.name, privileged) == 403
+    hog = {"metadata": {"name": "hog"}, "spec": {"containers": [
+        {**PAUSE, "resources": {"limits": {"memory": "8Gi"}}}]}}
+    assert _status(own.core.create_namespaced_pod, tenant.name, hog) == 403
+
+
+def test_tenant_cannot_relabel_its_namespaces(tenant):
+    own = connect_config(tenant.kubeconfig)
+    extra = tenant.namespaces[1]
+    relabel = {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "privileged"}}}
+    deadline = time.monotonic() + 30  # a new policy takes a moment to reach the admission chain: probe by dry run
+    while _status(own.core.patch_namespace, extra, relabel, dry_run="All") == 200 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _status(own.core.patch_namespace, extra, relabel) in (403, 422)
+    assert _status(own.core.patch_namespace, extra,
+                   {"metadata": {"labels": {"kindlab.dev/tenant": None}}}) in (403, 422)
+
+
+def test_token_lasts_exactly_the_requested_lifetime(clients, guard):
+    made = _make(clients, lifetime=700)
+    short = _make(clients, lifetime=5)
+    try:
+        claims = _claims(made.kubeconfig)
+        assert claims["exp"] - claims["iat"] == 700 == made.token_seconds
+        assert abs(made.expires_at - claims["exp"]) < 2
+        assert claims["sub"] == f"system:serviceaccount:{made.name}:kindlab-tenant"
+        short_claims = _claims(short.kubeconfig)
+        assert short_claims["exp"] - short_claims["iat"] == 600 == short.token_seconds  # the API's minimum
+        assert made.setup_seconds <= 3, f"tenant set-up took {made.setup_seconds:.2f}s"
+    finally:
+        tenancy.teardown(clients, made.name, namespaces=made.namespaces)
+        tenancy.teardown(clients, short.name, namespaces=short.namespaces)
+
+
+def test_teardown_removes_everything_past_planted_finalizers(clients, guard):
+    made = _make(clients)
+    own = connect_config(made.kubeconfig)
+    for ns in made.namespaces:
+        own.core.create_namespaced_config_map(ns, {"metadata": {"name": "sticky", "finalizers": ["example.com/never"]}})
+    own.core.patch_namespace(made.namespaces[1], {"metadata": {"finalizers": ["example.com/never"]}})
+    result = tenancy.teardown(clients, made.name, namespaces=made.namespaces, grace=3)
+    assert set(result.namespaces) == set(made.namespaces)
+    assert {f"ConfigMap/{ns}/sticky" for ns in made.namespaces} <= set(result.stripped)
+    for ns in made.namespaces:
+        assert _status(clients.core.read_namespace, ns) == 404
+    selector = f"{tenancy.TENANT_LABEL}={made.name}"
+    assert not clients.rbac.list_cluster_role_binding(label_selector=selector).items
+    assert not clients.rbac.list_role_binding_for_all_namespaces(label_selector=selector).items
+    # The token died with its ServiceAccount.
+    assert _status(connect_config(made.kubeconfig, probe=False).core.list_namespaced_pod, made.name) == 401
+
+
+# What each lab's answer key does through the API (read from solutions/NN-*.ipynb), as (verb, group, resource,
+# where): where is "own", "extra" (<namespace>-extra), a namespace name, or "" for cluster-wide.
+COMMON = [("get", "", "namespaces", "own"), ("watch", "", "serviceaccounts", "own"), ("create", "", "configmaps", "own"),
+          ("patch", "", "configmaps", "own"), ("create", "", "pods", "own"), ("list", "", "nodes", ""),
+          ("delete", "", "pods", "own")]
+ANSWER_KEY_CALLS = {
+    "00": COMMON + [("list", "", "pods", "")],
+    "01": COMMON + [("list", "", "pods", ""), ("create", "apps", "replicasets", "own"),
+                    ("get", "", "services/proxy", "own"), ("get", "", "pods/proxy", "own"),
+                    ("patch", "", "namespaces", "extra"), ("watch", "", "serviceaccounts", "extra"),
+                    ("create", "", "serviceaccounts/token", "extra"), ("list", "", "pods", "kube-system"),
+                    ("get", "coordination.k8s.io", "leases", "kube-system"),
+                    ("list", "coordination.k8s.io", "leases", "kube-node-lease"),
+                    ("list", "apps", "daemonsets", ""), ("list", "storage.k8s.io", "storageclasses", ""),
+                    ("list", "apiextensions.k8s.io", "customresourcedefinitions", ""),
+                    ("create", "", "pods/exec", "kube-system"), ("patch", "", "nodes", ""),
+                    ("create", "apps", "deployments", "own"), ("create", "", "services", "own")],
+    "02": COMMON + [("create", "", "pods/exec", "own"), ("get", "", "pods/log", "own"),
+                    ("create", "", "services", "own")],
+    "03": COMMON + [("list", "", "pods", ""), ("create", "apps", "daemonsets", "own"),
+                    ("create", "apps", "statefulsets", "own"), ("create", "batch", "jobs", "own"),
+                    ("create", "batch", "cronjobs", "own"), ("patch", "apps", "deployments", "own"),
+                    ("create", "", "persistentvolumeclaims", "own"), ("create", "", "pods/exec", "own"),
+                    ("get", "", "pods/log", "own"), ("list", "storage.k8s.io", "storageclasses", ""),
+                    ("list", "", "persistentvolumes", "")],
+}
+
+
+@pytest.mark.parametrize("lab_id", sorted(ANSWER_KEY_CALLS))
+def test_declared_needs_allow_what_the_answer_key_does(clients, guard, lab_id):
+    from labsupport.tenantneeds import needs_for
+
+    name = f"tenant-needs-{lab_id}-{secrets.token_hex(2)}"
+    made = tenancy.create(clients, load_kubeconfig(None, context_name()), name, lab_id=lab_id,
+                          needs=needs_for(lab_id), lifetime=600)
+    try:
+        own = connect_config(made.kubeconfig)
+        denied = []
+        for verb, group, resource, where in ANSWER_KEY_CALLS[lab_id]:
+            namespace = {"own": name, "extra": f"{name}-extra", "": None}.get(where, where)
+            res, _, sub = resource.partition("/")
+            attrs = {"verb": verb, "group": group, "resource": res, "subresource": sub or None,
+                     "namespace": namespace}
+            if res == "namespaces":
+                attrs["name"] = namespace
+            review = own.authz.create_self_subject_access_review({"spec": {"resourceAttributes": attrs}})
+            if not review.status.allowed:
+                denied.append((verb, group, resource, where))
+        assert denied == []
+        # ...and no more than declared: no lab may read secrets outside its namespaces
+        review = own.authz.create_self_subject_access_review(
+            {"spec": {"resourceAttributes": {"verb": "list", "resource": "secrets", "namespace": "kube-system"}}})
+        assert not review.status.allowed
+    finally:
+        tenancy.teardown(clients, made.name, namespaces=made.namespaces)
+
+
+def test_certificate_tenant_has_the_same_rights_and_a_real_certificate(clients, guard):
+    name = f"tenant-cert-{secrets.token_hex(3)}"
+    made = tenancy.create(clients, load_kubeconfig(None, context_name()), name, lab_id="01",
+                          needs=Needs(suffixes=("extra",)), lifetime=600, credential="certificate")
+    try:
+        user = made.kubeconfig["users"][0]["user"]
+        assert set(user) == {"client-certificate-data", "client-key-data"}
+        own = connect_config(made.kubeconfig)
+        review = k8s.AuthenticationV1Api(own.api).create_self_subject_review({})
+        assert review.status.user_info.username == f"kindlab-tenant:{name}"
+        own.core.create_namespaced_config_map(name, {"metadata": {"name": "mine"}})
+        assert own.core.read_namespace(name).metadata.name == name  # lab 01 task 3 reads its namespace
+        assert _status(own.core.list_namespaced_config_map, "kube-system") == 403
+        assert _status(own.core.patch_namespace, f"{name}-extra",
+                       {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "privileged"}}}) in (403, 422)
+    finally:
+        result = tenancy.teardown(clients, made.name, namespaces=made.namespaces)
+    assert f"CertificateSigningRequest/kindlab-tenant-{name}" in result.bindings
+    # The certificate still authenticates until it expires, but nothing is bound to it any more.
+    assert _status(connect_config(made.kubeconfig, probe=False).core.list_namespace) == 403
