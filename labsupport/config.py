@@ -8,6 +8,8 @@ DEFAULT_CLUSTER = "kindlab"
 LAB_LABEL = "kindlab.dev/lab"
 GRADING_LABEL = "kindlab.dev/grading"
 TEST_LABEL = "kindlab.dev/test"
+# Every object made for one grading tenant or workshop student carries TENANT_LABEL=<its namespace>.
+TENANT_LABEL = "kindlab.dev/tenant"
 
 FIELD_MANAGER = "labsupport"
 ANSWERS_CONFIGMAP = "lab-answers"

@@ -26,13 +26,12 @@ from dataclasses import dataclass, field
 
 from kubernetes.client.exceptions import ApiException
 
-from labsupport.config import LAB_LABEL
+from labsupport.config import LAB_LABEL, TENANT_LABEL
 from labsupport.errors import LabError
 from labsupport.kube import Clients
 from labsupport.tenantcert import issue, user_name
 from labsupport.tenantneeds import Needs, Rule
 
-TENANT_LABEL = "kindlab.dev/tenant"
 SHARED_LABEL = "kindlab.dev/tenancy"  # value "shared": ClusterRoles many tenants use; never deleted per tenant
 ACCOUNT = "kindlab-tenant"
 FIELD_MANAGER = "kindlab-tenancy"  # not labsupport's: a tenant's server-side apply must not own these labels
@@ -196,6 +195,6 @@ def tenant_kubeconfig(config: dict, namespace: str, user: dict | str) -> dict:
 
 def teardown(clients: Clients, name: str, **options):
     """Remove tenant ``name`` and everything labelled with it (see labsupport.tenantteardown.teardown)."""
-    from labsupport.tenantteardown import teardown as remove  # imported late: it imports this module's labels
+    from labsupport.tenantteardown import teardown as remove
 
     return remove(clients, name, **options)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import DynamicApiError
 
+from labsupport.config import TENANT_LABEL
 from labsupport.errors import LabError, WaitTimeout
 from labsupport.kube import Clients
-from labsupport.tenancy import TENANT_LABEL
 from labsupport.waits import wait_for
 
 # "Some resources are remaining: configmaps. has 1 resource instances, widgets.example.com has 2 ..."

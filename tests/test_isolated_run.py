@@ -20,7 +20,8 @@ from labsupport.labs import suite_for
 from labsupport.sandbox import USER_PREFIX, _pids_of_user
 from labsupport.tenantneeds import needs_for
 
-pytestmark = pytest.mark.cluster
+# Cluster-scoped objects (shared ClusterRoles, the guard policy, CSRs) and per-slot sandbox users: run alone.
+pytestmark = [pytest.mark.cluster, pytest.mark.exclusive]
 
 REPO = Path(__file__).resolve().parent.parent
 HIDE = [REPO / "solutions", REPO / "tests"]

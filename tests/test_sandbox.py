@@ -16,6 +16,8 @@ import pytest
 from labsupport.sandbox import USER_PREFIX, Sandbox, _pids_of_user
 
 REPO = Path(__file__).resolve().parent.parent
+# Each slot's user is killed wholesale at a deadline: two tests sharing a slot must not run at once.
+pytestmark = pytest.mark.exclusive
 
 
 @pytest.fixture(autouse=True)

@@ -10,14 +10,15 @@ import pytest
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
-from labsupport import tenancy, tenantguard
+from labsupport import tenancy, tenantguard, versions
 from labsupport.config import context_name
 from labsupport.kube import connect_config, load_kubeconfig
 from labsupport.tenantneeds import Needs
 
-pytestmark = pytest.mark.cluster
+# Cluster-scoped objects (shared ClusterRoles, the guard policy, CSRs) and per-slot sandbox users: run alone.
+pytestmark = [pytest.mark.cluster, pytest.mark.exclusive]
 
-PAUSE = {"name": "main", "image": "registry.k8s.io/pause:3.10", "imagePullPolicy": "IfNotPresent"}
+PAUSE = {"name": "main", "image": versions.get("PAUSE_IMAGE"), "imagePullPolicy": "IfNotPresent"}
 
 
 @pytest.fixture(scope="module")
