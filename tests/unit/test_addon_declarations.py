@@ -88,3 +88,34 @@ def test_rolled_out_is_a_check_per_kind():
     assert addons.condition_for(Wait("Deployment", "Available")) == "Available"
     with pytest.raises(AddonError, match="rolled-out applies to"):
         addons.condition_for(Wait("Pod", "rolled-out"))
+
+
+def test_a_built_manifest_is_read_from_the_components_cache_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("KINDLAB_CACHE", str(tmp_path / "cache"))
+    folder = _folder(tmp_path, "metrics-server", "description: d\nmanifests: [$OUT/manifests/m.yaml, local.yaml]\n",
+                     ("local.yaml",))
+    (folder / "component.sh").write_text("# what it is\nversion=$K8S_VERSION\n")
+    addon = addons.parse(folder)
+    from labsupport.versions import get
+    assert addon.manifests[0] == tmp_path / "cache" / f"metrics-server-{get('K8S_VERSION')}" / "manifests" / "m.yaml"
+    assert addon.manifests[1] == folder / "local.yaml"
+    with pytest.raises(AddonError) as err:  # not built yet: the install says how to build it
+        addons.read_manifest(addon, addon.manifests[0])
+    assert "make images" in err.value.hint
+
+
+def test_a_built_manifest_needs_a_component(tmp_path):
+    with pytest.raises(AddonError) as err:
+        addons.parse(_folder(tmp_path, "x", "description: d\nmanifests: [$OUT/m.yaml]\n"))
+    assert "needs a component.sh" in str(err.value)
+
+
+def test_the_repositorys_addons_are_wired_in_order():
+    found = {a.name: a for a in addons.discover()}
+    assert {"metrics-server", "metrics-api", "metallb", "metallb-pool", "kube-router", "traefik"} <= set(found)
+    # The APIService and the pool come after what serves them (their README says why).
+    assert found["metrics-api"].order > found["metrics-server"].order
+    assert found["metallb-pool"].order > found["metallb"].order
+    assert found["kube-router"].info == {"policy": "kube-router"}
+    assert found["traefik"].info["ingress"] == "traefik" and found["metallb-pool"].info == {"loadbalancer": "metallb"}
+    assert all(found[n].has_component for n in ("metrics-server", "metallb", "kube-router", "traefik"))
