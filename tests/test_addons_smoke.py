@@ -8,7 +8,11 @@ after it; every wait has a deadline and reports status and events when it passes
 
 from __future__ import annotations
 
+import os
 import secrets
+import shutil
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,9 +21,10 @@ from typing import Callable
 import pytest
 
 from kubernetes import client as k8s
+from kubernetes.client.exceptions import ApiException
 
 from labsupport import clusterinfo
-from labsupport.config import TEST_LABEL
+from labsupport.config import DEFAULT_CLUSTER, TEST_LABEL, context_name
 from labsupport.manifests import apply
 from labsupport.namespaces import ensure_namespace
 from labsupport.podexec import exec_in_pod
@@ -113,16 +118,29 @@ def test_cluster_info_names_the_addons(clients):
 def test_metrics_api_reports_every_node(clients):
     nodes = {n.metadata.name for n in clients.core.list_node().items}
     seen: set[str] = set()
+    error = []
 
     def all_nodes() -> bool:
-        items = clients.custom.list_cluster_custom_object("metrics.k8s.io", "v1beta1", "nodes")["items"]
+        try:
+            items = clients.custom.list_cluster_custom_object("metrics.k8s.io", "v1beta1", "nodes")["items"]
+        except ApiException as exc:  # 503 while the APIService is not available
+            error[:] = [f"{exc.status} {exc.reason}"]
+            return False
         seen.clear()
         seen.update(i["metadata"]["name"] for i in items if i.get("usage", {}).get("cpu"))
         return seen == nodes
 
     # The first scrape can take one resolution period (15 s) after the API is available.
     eventually(all_nodes, 60, f"metrics API reports CPU for every node {sorted(nodes)}",
-               lambda: f"it reports {sorted(seen)}")
+               lambda: f"it reports {sorted(seen)}; last error: {error}")
+    # What a learner types: kubectl (make setup links it beside this Python) on the same context.
+    kubectl = shutil.which("kubectl", path=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
+    assert kubectl, "no kubectl: run make setup"
+    context = os.environ.get("KINDLAB_CONTEXT") or context_name(DEFAULT_CLUSTER)
+    top = subprocess.run([kubectl, "--context", context, "top", "nodes", "--no-headers"], capture_output=True,
+                         text=True, timeout=30)
+    assert top.returncode == 0, top.stderr
+    assert {line.split()[0] for line in top.stdout.splitlines() if line.strip()} == nodes, top.stdout
 
 
 def test_loadbalancer_service_gets_an_address_that_answers(clients, namespace):

@@ -119,3 +119,35 @@ def test_the_repositorys_addons_are_wired_in_order():
     assert found["kube-router"].info == {"policy": "kube-router"}
     assert found["traefik"].info["ingress"] == "traefik" and found["metallb-pool"].info == {"loadbalancer": "metallb"}
     assert all(found[n].has_component for n in ("metrics-server", "metallb", "kube-router", "traefik"))
+
+
+def test_an_apply_a_starting_webhook_refuses_is_retried_until_the_deadline(monkeypatch):
+    import time
+
+    from labsupport.errors import ApplyError
+
+    calls = []
+
+    def fake_apply(clients, text):
+        calls.append(text)
+        if len(calls) < 3:
+            raise ApplyError('Internal error occurred: failed calling webhook "ipaddresspoolvalidationwebhook.metallb.io"')
+        return [{"kind": "IPAddressPool"}]
+
+    monkeypatch.setattr(addons, "apply", fake_apply)
+    monkeypatch.setattr(addons.time, "sleep", lambda s: None)
+    assert addons.apply_until(None, "pool", time.monotonic() + 60) == [{"kind": "IPAddressPool"}] and len(calls) == 3
+    calls.clear()
+    with pytest.raises(ApplyError):  # past the deadline the webhook's refusal is the error
+        addons.apply_until(None, "pool", time.monotonic() - 1)
+    assert len(calls) == 1
+
+    def refused(clients, text):
+        calls.append(text)
+        raise ApplyError("spec.addresses: Invalid value")
+
+    calls.clear()
+    monkeypatch.setattr(addons, "apply", refused)
+    with pytest.raises(ApplyError):  # any other refusal at once
+        addons.apply_until(None, "pool", time.monotonic() + 60)
+    assert len(calls) == 1
