@@ -10,6 +10,8 @@ deadline; a timeout names the object, its status and its recent events.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,8 +22,8 @@ from typing import Callable
 
 import yaml
 
-from labsupport import versions
-from labsupport.errors import AddonError
+from labsupport import kindnet, versions
+from labsupport.errors import AddonError, ApplyError
 from labsupport.kube import Clients, list_items, resource_for
 from labsupport.manifests import apply
 from labsupport.waits import rolled_out, wait_for
@@ -31,6 +33,28 @@ DEFAULT_ORDER = 50
 DEFAULT_TIMEOUT = 180
 _ADDON_KEYS = {"description", "order", "timeout", "manifests", "waits", "info"}
 _WAIT_KEYS = {"kind", "condition", "namespace", "name", "apiVersion"}
+# A manifest named "$OUT/..." is one the add-on's component.sh renders into its cache directory at build time
+# (upstream YAML stays out of the repository).
+BUILT = "$OUT/"
+_VERSION_REF = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)\}?")
+
+
+def cache_dir() -> Path:
+    """Where the build puts its outputs (clusters/build/lib.sh: $KINDLAB_CACHE)."""
+    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kindlab"
+    return Path(os.environ.get("KINDLAB_CACHE") or default)
+
+
+def component_out(folder: Path) -> Path:
+    """$OUT of the add-on's component.sh: $KINDLAB_CACHE/<name>-<version>, its version= line read as bash does."""
+    source = folder / "component.sh"
+    try:
+        line = next(l for l in source.read_text().splitlines() if l.startswith("version="))
+    except (OSError, StopIteration) as exc:
+        raise AddonError(f"{source} has no version= line", hint="Start it with version=$SOME_VERSION "
+                         "(clusters/components/README.md).") from exc
+    version = _VERSION_REF.sub(lambda m: versions.get(m.group(1)), line.removeprefix("version=").strip())
+    return cache_dir() / f"{folder.name}-{version}"
 
 
 @dataclass(frozen=True)
@@ -77,10 +101,16 @@ def parse(folder: Path, text: str | None = None) -> Addon:
         raise AddonError(f"{source}: unknown keys {unknown} (known: {sorted(_ADDON_KEYS)})", hint=hint)
     if not doc.get("description"):
         raise AddonError(f"{source}: no description", hint=hint)
-    manifests = tuple(folder / m for m in doc.get("manifests") or [])
-    for path in manifests:
-        if not path.is_file():
-            raise AddonError(f"{source}: manifest {path.name} is not in {folder}", hint=hint)
+    manifests = []
+    for name in doc.get("manifests") or []:
+        if str(name).startswith(BUILT):
+            if not (folder / "component.sh").is_file():
+                raise AddonError(f"{source}: {name} needs a component.sh that builds it", hint=hint)
+            manifests.append(component_out(folder) / str(name)[len(BUILT):])  # made by the build: checked at install
+            continue
+        manifests.append(folder / name)
+        if not manifests[-1].is_file():
+            raise AddonError(f"{source}: manifest {name} is not in {folder}", hint=hint)
     waits = []
     for number, item in enumerate(doc.get("waits") or [], 1):
         if not isinstance(item, dict) or not item.get("kind") or not item.get("condition") \
@@ -96,7 +126,7 @@ def parse(folder: Path, text: str | None = None) -> Addon:
     info = doc.get("info") or {}
     if not isinstance(info, dict):
         raise AddonError(f"{source}: info must be a mapping of names to values", hint=hint)
-    return Addon(folder.name, folder, str(doc["description"]), order, timeout, manifests, tuple(waits),
+    return Addon(folder.name, folder, str(doc["description"]), order, timeout, tuple(manifests), tuple(waits),
                  {str(k): str(v) for k, v in info.items()})
 
 
@@ -207,6 +237,28 @@ def wait_one(clients: Clients, wait: Wait, *, timeout: float) -> None:
                  timeout=max(1.0, deadline - time.monotonic()), api_version=wait.api_version)
 
 
+def read_manifest(addon: Addon, path: Path) -> str:
+    """A manifest's text with ${KEY} expanded: versions.env's keys and the runtime ones (labsupport.kindnet)."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise AddonError(f"add-on {addon.name}: cannot read {path}: {exc}",
+                         hint="Build it: `make images` (or `bash clusters/build/components.sh " + addon.name + "`).") from exc
+    return versions.expand(text, {**versions.versions(), **kindnet.runtime_values(text)}, source=str(path))
+
+
+def apply_until(clients: Clients, text: str, deadline: float) -> list[dict]:
+    """Apply ``text``; while a webhook that validates it does not answer yet (it is starting), retry until
+    ``deadline``. Any other refusal is raised at once."""
+    while True:
+        try:
+            return apply(clients, text)
+        except ApplyError as exc:
+            if "webhook" not in exc.message or time.monotonic() >= deadline:
+                raise
+        time.sleep(2)
+
+
 @dataclass(frozen=True)
 class AddonResult:
     name: str
@@ -232,7 +284,7 @@ def install(clients: Clients, cluster: str, addons: list[Addon], *, nodes: list[
                 bar.step(f"{addon.name}: images on every node")
             for manifest in addon.manifests:
                 bar.update(message=f"{addon.name}: applying {manifest.name}")
-                applied = apply(clients, versions.expand(manifest.read_text(), source=str(manifest)))
+                applied = apply_until(clients, read_manifest(addon, manifest), start + addon.timeout)
                 # Objects of a new CustomResourceDefinition can be applied once it is Established.
                 for crd in (o for o in applied if o.get("kind") == "CustomResourceDefinition"):
                     wait_for(clients, "CustomResourceDefinition", crd["metadata"]["name"], condition="Established",

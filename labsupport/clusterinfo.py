@@ -2,7 +2,9 @@
 
 Keys: ``cni`` (flannel | kindnet | unknown: read from the DaemonSets the cluster runs), ``policy`` (the
 NetworkPolicy engine: none, kindnet, or what an add-on declares in its ``info``), ``image`` (offline: built here
-by clusters/build | published: kind's kindest/node), ``node-image`` and ``addons`` (comma-separated, in order).
+by clusters/build | published: kind's kindest/node), ``node-image`` and ``addons`` (comma-separated, in order),
+and whatever else add-ons declare in their ``info`` (``ingress``, ``gateway``, ``loadbalancer``, ``metrics``), kept
+in ``extra``.
 kube-public is readable by every authenticated user, so any lab or learner can read it.
 
 >>> read(clients).cni        # doctest: +SKIP
@@ -11,7 +13,7 @@ kube-public is readable by every authenticated user, so any lab or learner can r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kubernetes.client.exceptions import ApiException
 
@@ -23,6 +25,7 @@ OFFLINE_PREFIX = "kindlab.local/"
 # Which DaemonSet betrays which CNI, and the NetworkPolicy engine that CNI brings by itself.
 CNI_DAEMONSETS = {"flannel": ("kube-flannel", "kube-flannel-ds"), "kindnet": ("kube-system", "kindnet")}
 CNI_POLICY = {"flannel": "none", "kindnet": "kindnet", "unknown": "none"}
+_KEYS = {"cni", "policy", "image", "node-image", "addons"}
 
 
 @dataclass(frozen=True)
@@ -32,15 +35,17 @@ class ClusterInfo:
     image: str
     node_image: str = ""
     addons: tuple[str, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)  # add-ons' other info: ingress, loadbalancer, ...
 
     def to_data(self) -> dict[str, str]:
-        return {"cni": self.cni, "policy": self.policy, "image": self.image, "node-image": self.node_image,
-                "addons": ",".join(self.addons)}
+        return {**self.extra, "cni": self.cni, "policy": self.policy, "image": self.image,
+                "node-image": self.node_image, "addons": ",".join(self.addons)}
 
     @classmethod
     def from_data(cls, data: dict[str, str]) -> "ClusterInfo":
+        extra = {k: v for k, v in data.items() if k not in _KEYS}
         return cls(data.get("cni", "unknown"), data.get("policy", "none"), data.get("image", "unknown"),
-                   data.get("node-image", ""), tuple(a for a in data.get("addons", "").split(",") if a))
+                   data.get("node-image", ""), tuple(a for a in data.get("addons", "").split(",") if a), extra)
 
 
 def detect_cni(clients: Clients) -> str:

@@ -18,12 +18,14 @@ from labsupport.errors import ClusterUnavailable
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-CONTEXT = context_name(DEFAULT_CLUSTER)
+# KINDLAB_CONTEXT (with KUBECONFIG, which the client honours) points the cluster tests at another cluster, e.g. a
+# throwaway one made from a branch: KUBECONFIG=/tmp/x.kubeconfig KINDLAB_CONTEXT=kind-x pytest -m cluster ...
+CONTEXT = os.environ.get("KINDLAB_CONTEXT") or context_name(DEFAULT_CLUSTER)
 
 
 @pytest.fixture(scope="session")
 def clients():
-    """Clients for context kind-kindlab (the cluster `make cluster` creates)."""
+    """Clients for context kind-kindlab (the cluster `make cluster` creates), or $KINDLAB_CONTEXT."""
     from labsupport.kube import connect
 
     try:

@@ -52,7 +52,8 @@ def test_the_repositorys_addons_apply_again_and_record_the_cluster_info(clients,
     assert seconds < 60
     info = clusterinfo.read(clients)
     assert info is not None
-    assert info.cni == "flannel" and info.policy == "none"  # the offline node image's pod network
+    assert info.cni == "flannel"  # the offline node image's pod network
+    assert info.policy == "kube-router"  # the add-on kube-router declares it (flannel alone enforces none)
     assert info.image == "offline" and info.node_image.startswith("kindlab.local/node:")
     assert info.addons[0] == "kind-defaults" and set(info.addons) == {a.name for a in addons.discover()}
     log.seek(0)

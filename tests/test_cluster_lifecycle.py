@@ -61,11 +61,23 @@ def test_status_of_a_missing_cluster():
     assert not st.exists and not st.healthy
 
 
+def _config_without_host_ports(tmp_path: Path) -> Path:
+    """kind-1node.yaml minus its host port mappings: the lab cluster holds 127.0.0.1:80/443 already."""
+    import yaml
+
+    config = yaml.safe_load((REPO / "clusters" / "kind-1node.yaml").read_text())
+    for node in config["nodes"]:
+        node.pop("extraPortMappings", None)
+    out = tmp_path / "kind-1node.yaml"
+    out.write_text(yaml.safe_dump(config))
+    return out
+
+
 def test_unhealthy_cluster_is_reported_then_recreated_on_request(tmp_path):
     name = "kindlab-test-unhealthy"
     image = cluster.choose_image(cluster.ClusterSpec())
     kubeconfig = str(tmp_path / "kubeconfig")  # the user's kubeconfig and current context stay untouched
-    spec = cluster.ClusterSpec(name, REPO / "clusters" / "kind-1node.yaml", image, wait_seconds=120,
+    spec = cluster.ClusterSpec(name, _config_without_host_ports(tmp_path), image, wait_seconds=120,
                                kubeconfig=kubeconfig)
     before = Path.home().joinpath(".kube/config").read_text() if Path.home().joinpath(".kube/config").exists() else None
     log = open(tmp_path / "kind.log", "w")

@@ -88,3 +88,66 @@ def test_rolled_out_is_a_check_per_kind():
     assert addons.condition_for(Wait("Deployment", "Available")) == "Available"
     with pytest.raises(AddonError, match="rolled-out applies to"):
         addons.condition_for(Wait("Pod", "rolled-out"))
+
+
+def test_a_built_manifest_is_read_from_the_components_cache_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("KINDLAB_CACHE", str(tmp_path / "cache"))
+    folder = _folder(tmp_path, "metrics-server", "description: d\nmanifests: [$OUT/manifests/m.yaml, local.yaml]\n",
+                     ("local.yaml",))
+    (folder / "component.sh").write_text("# what it is\nversion=$K8S_VERSION\n")
+    addon = addons.parse(folder)
+    from labsupport.versions import get
+    assert addon.manifests[0] == tmp_path / "cache" / f"metrics-server-{get('K8S_VERSION')}" / "manifests" / "m.yaml"
+    assert addon.manifests[1] == folder / "local.yaml"
+    with pytest.raises(AddonError) as err:  # not built yet: the install says how to build it
+        addons.read_manifest(addon, addon.manifests[0])
+    assert "make images" in err.value.hint
+
+
+def test_a_built_manifest_needs_a_component(tmp_path):
+    with pytest.raises(AddonError) as err:
+        addons.parse(_folder(tmp_path, "x", "description: d\nmanifests: [$OUT/m.yaml]\n"))
+    assert "needs a component.sh" in str(err.value)
+
+
+def test_the_repositorys_addons_are_wired_in_order():
+    found = {a.name: a for a in addons.discover()}
+    assert {"metrics-server", "metrics-api", "metallb", "metallb-pool", "kube-router", "traefik"} <= set(found)
+    # The APIService and the pool come after what serves them (their README says why).
+    assert found["metrics-api"].order > found["metrics-server"].order
+    assert found["metallb-pool"].order > found["metallb"].order
+    assert found["kube-router"].info == {"policy": "kube-router"}
+    assert found["traefik"].info["ingress"] == "traefik" and found["metallb-pool"].info == {"loadbalancer": "metallb"}
+    assert all(found[n].has_component for n in ("metrics-server", "metallb", "kube-router", "traefik"))
+
+
+def test_an_apply_a_starting_webhook_refuses_is_retried_until_the_deadline(monkeypatch):
+    import time
+
+    from labsupport.errors import ApplyError
+
+    calls = []
+
+    def fake_apply(clients, text):
+        calls.append(text)
+        if len(calls) < 3:
+            raise ApplyError('Internal error occurred: failed calling webhook "ipaddresspoolvalidationwebhook.metallb.io"')
+        return [{"kind": "IPAddressPool"}]
+
+    monkeypatch.setattr(addons, "apply", fake_apply)
+    monkeypatch.setattr(addons.time, "sleep", lambda s: None)
+    assert addons.apply_until(None, "pool", time.monotonic() + 60) == [{"kind": "IPAddressPool"}] and len(calls) == 3
+    calls.clear()
+    with pytest.raises(ApplyError):  # past the deadline the webhook's refusal is the error
+        addons.apply_until(None, "pool", time.monotonic() - 1)
+    assert len(calls) == 1
+
+    def refused(clients, text):
+        calls.append(text)
+        raise ApplyError("spec.addresses: Invalid value")
+
+    calls.clear()
+    monkeypatch.setattr(addons, "apply", refused)
+    with pytest.raises(ApplyError):  # any other refusal at once
+        addons.apply_until(None, "pool", time.monotonic() + 60)
+    assert len(calls) == 1

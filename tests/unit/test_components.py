@@ -93,4 +93,7 @@ def test_the_real_nodes_preload_every_image_a_cluster_needs(tmp_path):
         f"registry.k8s.io/etcd:{v['ETCD_IMAGE_TAG']}", f"registry.k8s.io/coredns/coredns:{v['COREDNS_VERSION']}",
         v["PAUSE_IMAGE"], v["KUBEADM_PAUSE_IMAGE"], f"kindlab.local/flannel:{v['FLANNEL_VERSION']}",
         f"kindlab.local/flannel-cni-plugin:{v['FLANNEL_CNI_PLUGINS_VERSION']}", v["LOCAL_PATH_PROVISIONER_IMAGE"],
-        v["LOCAL_PATH_HELPER_IMAGE"], v["AGNHOST_IMAGE"], v["BUSYBOX_IMAGE"]])
+        v["LOCAL_PATH_HELPER_IMAGE"], v["AGNHOST_IMAGE"], v["BUSYBOX_IMAGE"],
+        # the add-ons' own (clusters/addons/*/component.sh)
+        v["METRICS_SERVER_IMAGE"], v["METALLB_CONTROLLER_IMAGE"], v["METALLB_SPEAKER_IMAGE"],
+        v["KUBE_ROUTER_IMAGE"], v["TRAEFIK_IMAGE"]])
