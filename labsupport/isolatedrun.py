@@ -8,7 +8,7 @@
 
 The kernel gets a copy of the labsupport package (never the checkout), a copy of the notebook, the tenant's
 kubeconfig only, and parameters naming the tenant's namespace; it runs papermill's runner (``child_module``'s
-``child_main``, today ``labsupport.grade``). Nothing it leaves behind outlives ``run_notebook``.
+``child_main``, ``labsupport.execute``). Nothing it leaves behind outlives ``run_notebook``.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _docker_group() -> list[int]:
 
 def run_notebook(notebook: str | os.PathLike, *, tenant: Tenant, lab_id: str, cluster_name: str, slot: int,
                  cell_timeout: float, timeout: float, hide: list[str | os.PathLike] = (), child_output=None,
-                 child_module: str = "labsupport.grade") -> IsolatedRun:
+                 child_module: str = "labsupport.execute") -> IsolatedRun:
     """Execute ``notebook`` confined (see the module doc); the whole process tree is gone when this returns."""
     groups = _docker_group() if tenant.needs.node_access else []
     with Sandbox(slot, kubeconfig=tenant.kubeconfig, hide=list(hide), groups=groups) as box:

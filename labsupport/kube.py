@@ -62,6 +62,14 @@ class Clients:
         return client.StorageV1Api(self.api)
 
     @property
+    def rbac(self) -> client.RbacAuthorizationV1Api:
+        return client.RbacAuthorizationV1Api(self.api)
+
+    @property
+    def authz(self) -> client.AuthorizationV1Api:
+        return client.AuthorizationV1Api(self.api)
+
+    @property
     def custom(self) -> client.CustomObjectsApi:
         return client.CustomObjectsApi(self.api)
 
