@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from kubernetes.client.exceptions import ApiException
 
 from labsupport import answers, facts, find, manifests, podexec, waits  # noqa: F401  imported now: checks use them
 from labsupport.config import DEFAULT_CLUSTER, GRADING_LABEL, LAB_LABEL, context_name
@@ -26,7 +25,7 @@ from labsupport.errors import GradingError
 from labsupport.execute import CellError, Execution, execute, read_submission
 from labsupport.kube import connect_config, load_kubeconfig, write_kubeconfig
 from labsupport.labs import suite_for
-from labsupport.namespaces import ensure_namespace
+from labsupport.namespaces import delete_namespaces, ensure_namespace
 from labsupport.reports import GradeResult, write_reports
 
 __all__ = ["CellError", "Execution", "GradeResult", "grade", "read_submission"]
@@ -77,12 +76,5 @@ def grade(notebook: str | os.PathLike, lab_id: str, *, out: str | os.PathLike, c
 
 def _delete_namespaces(clients, namespace: str) -> list[str]:
     """Delete the grading namespace and any `<namespace>-<suffix>` namespace the lab made beside it."""
-    names = [ns.metadata.name for ns in clients.core.list_namespace().items
-             if ns.metadata.name == namespace or ns.metadata.name.startswith(namespace + "-")]
-    for name in names:
-        try:
-            clients.core.delete_namespace(name)
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
-    return names
+    return delete_namespaces(clients, [ns.metadata.name for ns in clients.core.list_namespace().items
+                                       if ns.metadata.name == namespace or ns.metadata.name.startswith(namespace + "-")])

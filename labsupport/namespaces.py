@@ -1,4 +1,4 @@
-"""Namespaces: create one with its labels, safe to run twice; wait out a deletion still in progress."""
+"""Namespaces: create one with its labels, safe to run twice; wait out a deletion still in progress; delete some."""
 
 from __future__ import annotations
 
@@ -32,3 +32,15 @@ def ensure_namespace(clients: Clients, name: str, labels: dict[str, str]) -> dic
     # Pods are refused until the namespace's default ServiceAccount exists; it appears a moment after the namespace.
     wait_for(clients, "ServiceAccount", "default", namespace=name, condition=lambda sa: True, timeout=60)
     return find.get(clients, "Namespace", name)
+
+
+def delete_namespaces(clients: Clients, names) -> list[str]:
+    """Start deleting each namespace in ``names``; one already gone is fine. Returns the names."""
+    names = list(names)
+    for name in names:
+        try:
+            clients.core.delete_namespace(name)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+    return names

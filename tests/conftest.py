@@ -15,6 +15,7 @@ import pytest
 
 from labsupport.config import DEFAULT_CLUSTER, TEST_LABEL, context_name
 from labsupport.errors import ClusterUnavailable
+from labsupport.namespaces import delete_namespaces
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -45,23 +46,13 @@ def _new_namespace(clients, prefix: str) -> str:
     return name
 
 
-def _delete_namespace(clients, name: str) -> None:
-    from kubernetes.client.exceptions import ApiException
-
-    try:
-        clients.core.delete_namespace(name)
-    except ApiException as exc:
-        if exc.status != 404:
-            raise
-
-
 @pytest.fixture
 def namespace(clients, request):
     """A fresh namespace labelled kindlab.dev/test=true, deleted after the test (found by label if left over)."""
     slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:30].strip("-")
     name = _new_namespace(clients, f"test-{slug}")
     yield name
-    _delete_namespace(clients, name)
+    delete_namespaces(clients, [name])
 
 
 @pytest.fixture

@@ -118,10 +118,3 @@ def namespace_phase(clients, name: str) -> str:
         raise
 
 
-def delete_namespaces(clients, names) -> None:
-    for name in names:
-        try:
-            clients.core.delete_namespace(name)
-        except ApiException as exc:
-            if exc.status != 404:
-                raise

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from gradecases import (answer_key_passes, cases, delete_namespaces, learner_edition_fails, mistake_scored,
+from labsupport.namespaces import delete_namespaces
+
+from gradecases import (answer_key_passes, cases, learner_edition_fails, mistake_scored,
                         namespace_phase, runs_twice)
 
 pytestmark = pytest.mark.cluster
