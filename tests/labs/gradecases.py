@@ -40,6 +40,7 @@ class LabCase:
     extra_namespaces: tuple[str, ...]  # suffixes of <namespace>-<suffix> the lab creates
     unsolved: dict[str, str]  # check id -> text in its message on the unsolved learner edition
     mistakes: dict[str, tuple[Expected, ...]]  # fixture name -> the checks it fails
+    alternatives: tuple[str, ...] = ()  # fixtures solved differently from the answer key: they pass every check
 
     @property
     def id(self) -> str:
@@ -54,7 +55,8 @@ def load(lab: LabLayout) -> LabCase:
     return LabCase(lab, bool(data.get("exclusive")), bool(data.get("runs_twice")),
                    tuple(data.get("extra_namespaces") or ()), dict(data.get("unsolved") or {}),
                    {name: tuple(Expected(**e) for e in expected)
-                    for name, expected in (data.get("mistakes") or {}).items()})
+                    for name, expected in (data.get("mistakes") or {}).items()},
+                   tuple(data.get("alternatives") or ()))
 
 
 def cases() -> list[LabCase]:
@@ -75,6 +77,15 @@ def answer_key_passes(notebook: Path, lab: str, out: Path, check_ids) -> GradeRe
     assert result.report.score == result.report.max_score
     assert set(checks) == set(check_ids)
     return result
+
+
+def alternative_passes(notebook: Path, lab: str, out: Path) -> None:
+    """A right answer written differently from the answer key earns full marks: checks test outcomes, not text."""
+    result, checks = run(notebook, lab, out)
+    assert result.execution.ok, result.execution.error
+    failed = {i: (r.message, r.hint) for i, r in checks.items() if not r.passed}
+    assert not failed
+    assert result.report.score == result.report.max_score
 
 
 def learner_edition_fails(notebook: Path, lab: str, out: Path, unsolved: dict[str, str]) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from labsupport.namespaces import delete_namespaces
 
-from gradecases import (answer_key_passes, cases, learner_edition_fails, mistake_scored,
+from gradecases import (alternative_passes, answer_key_passes, cases, learner_edition_fails, mistake_scored,
                         namespace_phase, runs_twice)
 
 pytestmark = pytest.mark.cluster
@@ -33,6 +33,11 @@ def _labs(select=lambda case: True):
 def _mistakes():
     return [pytest.param(case, name, id=f"lab{case.id}-{name}", marks=_marks(case))
             for case in CASES for name in sorted(case.mistakes)]
+
+
+def _alternatives():
+    return [pytest.param(case, name, id=f"lab{case.id}-{name}", marks=_marks(case))
+            for case in CASES for name in case.alternatives]
 
 
 @pytest.mark.parametrize("case", _labs())
@@ -59,3 +64,8 @@ def test_learner_edition_fails_every_check_for_the_expected_reason(case, tmp_pat
 @pytest.mark.parametrize("case, fixture", _mistakes())
 def test_typical_mistake_gets_partial_credit_and_its_hint(case, fixture, tmp_path):
     mistake_scored(case.fixture(fixture), case.id, tmp_path, case.mistakes[fixture])
+
+
+@pytest.mark.parametrize("case, fixture", _alternatives())
+def test_right_but_different_answer_passes(case, fixture, tmp_path):
+    alternative_passes(case.fixture(fixture), case.id, tmp_path)

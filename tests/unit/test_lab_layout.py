@@ -66,7 +66,9 @@ def test_tests_data_names_the_labs_checks_and_fixtures(lab_id):
     assert set(data["unsolved"]) == check_ids, "expected.yaml's unsolved reasons must cover every check"
     assert all(isinstance(reason, str) and reason for reason in data["unsolved"].values())
     mistakes = data.get("mistakes") or {}
-    assert sorted(mistakes) == sorted(p.stem for p in lab.fixtures.glob("*.ipynb")), \
+    alternatives = data.get("alternatives") or []
+    assert not set(mistakes) & set(alternatives), "a fixture is either a mistake or a right answer, not both"
+    assert sorted([*mistakes, *alternatives]) == sorted(p.stem for p in lab.fixtures.glob("*.ipynb")), \
         "each fixture notebook needs expectations in expected.yaml, and each expectation a fixture"
     for name, expected in mistakes.items():
         assert expected, name
