@@ -184,7 +184,7 @@ def node_image(name: str) -> str:
 def install_addons(name: str, image: str, *, kubeconfig: str | None = None, log=sys.stderr) -> float:
     """Apply every add-on (clusters/addons) and wait for it, then write the cluster's info; seconds taken.
 
-    The first add-on, kind-defaults, is what "ready" means beyond kind's own wait: every node Ready, CoreDNS and
+    The add-on kind-defaults is what "ready" means beyond kind's own wait: every node Ready, CoreDNS and
     the storage provisioner available. A wait that times out raises WaitTimeout with status and events.
     """
     from labsupport import addons, clusterinfo
