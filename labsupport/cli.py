@@ -87,6 +87,8 @@ def _cluster_parser(sub) -> None:
                     help="kind configuration (default: clusters/kind-3node.yaml)")
     up.add_argument("--image", help="node image (default: the offline build, else kind's published image)")
     up.add_argument("--recreate", action="store_true", help="delete and recreate an existing cluster")
+    up.add_argument("--no-addons", action="store_true",
+                    help="only what kind installs (a second, throwaway cluster beside the lab cluster)")
     verbs.add_parser("down", help="delete the cluster")
     verbs.add_parser("status", help="say whether the cluster is healthy (exit 1 if not)")
     verbs.add_parser("image", help="print the node image `up` would use")
@@ -132,7 +134,8 @@ def _cluster(args) -> int:
     from labsupport.preflight import run_preflight
 
     if args.verb == "up":
-        spec = cluster.ClusterSpec(args.name, args.config.resolve(), args.image, kubeconfig=args.kubeconfig)
+        spec = cluster.ClusterSpec(args.name, args.config.resolve(), args.image, kubeconfig=args.kubeconfig,
+                                   addons=not args.no_addons)
         cluster.ensure_cluster(spec, recreate=args.recreate)
     elif args.verb == "down":
         cluster.delete(args.name, kubeconfig=args.kubeconfig)
