@@ -203,7 +203,7 @@ def draw(snap: PolicySnapshot) -> Diagram:
         lines = [_short(",".join(f"{k}={v}" for k, v in sorted(pod.labels.items())) or "no labels")]
         for direction in ("ingress", "egress"):
             names = [p.name for p in snap.selecting(pod, direction)]
-            lines.append(f"{direction}: " + (_short("only as " + ", ".join(names) + " allow") if names else "open"))
+            lines.append(f"{direction}: " + (_short("isolated by " + ", ".join(names)) if names else "open"))
         closed = any(snap.isolated(pod, d) for d in ("ingress", "egress"))
         fill, border = COLORS["progress"] if closed else COLORS["ok"]
         g.node(render.node_id("Pod", pod.name, pod.namespace), render.label(pod.name, *lines, kind="Pod"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from labsupport import find
 from labsupport.checks import Outcome, fail
 from labsupport.diagrams.policy import PodRef, PolicySnapshot, collect
-from labsupport.facts import is_ready
+from labsupport.facts import is_ready, labels_of
 from labsupport.labs.lab05_net import policy_enforcer
 from labsupport.labs.lab05_probe import PROBE_LABEL, PROBE_PORT, Attempt, Probe, ensure_probes, reaches, request, \
     resolves
@@ -89,10 +89,12 @@ def policy_probes(ctx) -> PolicyProbes | Outcome:
                     "DaemonSet): the API stores policies but nothing applies them, so real traffic cannot show "
                     "whether yours are right. Not graded here.",
                     "Grade this task on the course cluster (`make cluster`), which adds kube-router for policy.")
-    db = find.get(ctx.clients, "Pod", "db", shop) if find.get(ctx.clients, "Namespace", shop) else None
-    if db is None or not is_ready(db):
-        return fail(f"No Ready pod 'db' in namespace {shop}.",
+    # db is whatever Ready pod carries tier=db (a bare pod, or a Deployment's): policies select by label too.
+    dbs = [p for p in find.pods(ctx.clients, shop, "tier=db") if is_ready(p) and PROBE_LABEL not in labels_of(p)]
+    if not dbs:
+        return fail(f"No Ready pod with tier=db in namespace {shop}.",
                     f"Create namespace {shop} and in it pod db (labels tier=db) serving HTTP on port 8080.")
+    db = dbs[0]
     lab_labels = {"tier": "api"}
     probes = ensure_probes(ctx.clients, [
         (ctx.namespace, "probe-api", lab_labels, None), (ctx.namespace, "probe-web", {"tier": "web"}, None),
