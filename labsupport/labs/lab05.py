@@ -12,7 +12,7 @@ import ipaddress
 
 from labsupport import find
 from labsupport.answers import answer_list, read_answers
-from labsupport.checks import CheckSuite, fail, ok, partial
+from labsupport.checks import CheckSuite, fail, partial
 from labsupport.facts import is_ready
 from labsupport.labs.common import score_parts
 from labsupport.labs.lab05_net import cni_of, node_route, node_service_rules, proxy_mode

@@ -134,7 +134,7 @@ def _nft_chains(text: str) -> dict[str, str]:
 
 
 def nftables_rules(text: str, cluster_ip: str, port: int) -> ServiceRules:
-    """The service-… chain for ``cluster_ip:port`` and its endpoint-… chains, from `nft list table ip kube-proxy`."""
+    """The service-… chain for ``cluster_ip:port`` and its endpoint-… chains (`nft list table ip kube-proxy`)."""
     m = re.search(rf"{re.escape(cluster_ip)} \. tcp \. {port} : goto (service-[^\s,}}]+)", text)
     chains = _nft_chains(text)
     svc = m[1] if m else None

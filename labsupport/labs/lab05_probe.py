@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labsupport import manifests
-from labsupport.errors import WaitTimeout
 from labsupport.podexec import exec_in_pod
 from labsupport.waits import wait_for
 
@@ -97,5 +96,5 @@ def resolves(clients, probe: Probe, name: str) -> Attempt:
     return Attempt(answered, result.stdout if answered else (result.stderr or result.stdout))
 
 
-__all__ = ["Attempt", "PROBE_LABEL", "Probe", "WaitTimeout", "ensure_probes", "probe_manifest", "reaches",
+__all__ = ["Attempt", "PROBE_LABEL", "Probe", "ensure_probes", "probe_manifest", "reaches",
            "request", "resolves"]
