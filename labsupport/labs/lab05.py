@@ -9,6 +9,7 @@ refuse. Policy checks first ask whether anything enforces NetworkPolicy here, an
 from __future__ import annotations
 
 import ipaddress
+from concurrent.futures import ThreadPoolExecutor
 
 from labsupport import find
 from labsupport.answers import answer_list, read_answers
@@ -148,7 +149,8 @@ def service_rules(ctx):
     mode = proxy_mode(ctx.clients)
     ip, port = svc["spec"].get("clusterIP"), svc["spec"]["ports"][0]["port"]
     nodes = [n["metadata"]["name"] for n in find.by_label(ctx.clients, "Node", None)]
-    rules = {node: node_service_rules(node, mode, ip, port) for node in nodes}
+    with ThreadPoolExecutor(max_workers=len(nodes) or 1) as pool:  # one docker exec per node, side by side
+        rules = dict(zip(nodes, pool.map(lambda node: node_service_rules(node, mode, ip, port), nodes)))
     chains = {r.service_chain for r in rules.values()}
     seps = {frozenset(r.endpoint_chains) for r in rules.values()}
     targets = sorted(set(next(iter(rules.values())).endpoint_chains.values()))

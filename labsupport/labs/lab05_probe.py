@@ -11,6 +11,7 @@ are found by name and reused when a check runs again; they go with the lab's nam
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from labsupport import manifests
@@ -78,13 +79,15 @@ def request(clients, probe: Probe, url: str, *, seconds: int = 2) -> Attempt:
     return Attempt(result.ok, result.stdout if result.ok else result.stderr)
 
 
-def reaches(clients, probe: Probe, url: str, *, tries: int = 6) -> Attempt:
-    """Traffic that should pass: a few tries, since a policy plugin programs new pods a moment after they start."""
-    attempt = Attempt(False, "")
-    for _ in range(tries):
+def reaches(clients, probe: Probe, url: str, *, within: float = 12) -> Attempt:
+    """Traffic that should pass: tried again for ``within`` seconds (at least twice), since a policy plugin programs
+    a new pod's address a moment after the pod starts."""
+    deadline = time.monotonic() + within
+    attempt = request(clients, probe, url)
+    while not attempt.answered:
         attempt = request(clients, probe, url)
-        if attempt.answered:
-            return attempt
+        if attempt.answered or time.monotonic() > deadline:
+            break
     return attempt
 
 
