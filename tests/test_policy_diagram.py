@@ -100,7 +100,7 @@ def test_graph_draws_allowed_pairs_and_outside_peers():
     d = policy_graph(snap(DENY, ALLOW, EGRESS))
     nodes, edges, text = parse_svg(d)
     assert {"pod/shop/db", "pod/shop/api", "pod/shop/web"} <= nodes
-    assert ("pod/shop/api", "pod/shop/db") in edges
+    assert ("pod/shop/api", "pod/shop/db") in edges and " TCP 8080" in d.source
     assert ("pod/shop/web", "pod/shop/db") not in edges
     lab_peer = "peer/pods tier=api in namespaces kubernetes.io/metadata.name=lab"
     assert (lab_peer, "pod/shop/db") in edges

@@ -213,7 +213,7 @@ def draw(snap: PolicySnapshot) -> Diagram:
             if src is not dst and snap.may_talk(src, dst) and (snap.isolated(src, "egress")
                                                                or snap.isolated(dst, "ingress")):
                 g.edge(render.node_id("Pod", src.name, src.namespace), render.node_id("Pod", dst.name, dst.namespace),
-                       color=COLORS["ok"][1])
+                       label=" " + _pair_ports(snap, src, dst), color=COLORS["ok"][1])
     for policy in snap.policies:
         for direction, rules in (("ingress", policy.ingress), ("egress", policy.egress)):
             if direction.capitalize() not in policy.types:
@@ -227,6 +227,14 @@ def draw(snap: PolicySnapshot) -> Diagram:
     if not snap.pods:
         g.node("empty", f"no pods in {snap.namespace}", shape="plaintext", style="")
     return Diagram(g, snap)
+
+
+def _pair_ports(snap: PolicySnapshot, src: PodRef, dst: PodRef) -> str:
+    """The ports the receiving side's rules open to the sender (its sender's when only the sender is isolated)."""
+    rules = (snap.allowing(dst, "ingress", src.labels, src.namespace) if snap.isolated(dst, "ingress")
+             else snap.allowing(src, "egress", dst.labels, dst.namespace))
+    ports = sorted({r.port_text for _, r in rules})
+    return _short(", ".join(ports))
 
 
 def _peer_edges(g, snap: PolicySnapshot, policy: Policy, direction: str, rule: Rule, peer: Peer, targets) -> None:
