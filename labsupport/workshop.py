@@ -145,7 +145,10 @@ def up(clients: Clients, config: dict, workshop: str, entries: list[Entry], *, l
 def _student(clients: Clients, config: dict, workshop: str, entry: Entry, labs: tuple[str, ...], needs: Needs,
              hours: float) -> Student:
     name = tenant_name(workshop, entry.user)
-    tenant = tenancy.create(clients, config, name, lab_id="ws", needs=needs, lifetime=hours * 3600)
+    # Lab 01 reads the client certificate out of the kubeconfig: then the student gets one (same RBAC).
+    credential = "certificate" if "01" in labs else "token"
+    tenant = tenancy.create(clients, config, name, lab_id="ws", needs=needs, lifetime=hours * 3600,
+                            credential=credential)
     for ns in tenant.namespaces:  # as admin: the guard keeps students from changing these labels
         lab = ns[len(name) + 1:].split("-")[0] or None
         clients.core.patch_namespace(ns, {"metadata": {"labels": {WORKSHOP_LABEL: workshop, LAB_LABEL: lab or "ws",
@@ -203,6 +206,11 @@ def leftovers(clients: Clients, workshop: str) -> list[str]:
     found += [f"RoleBinding/{b.metadata.namespace}/{b.metadata.name}"
               for b in clients.rbac.list_role_binding_for_all_namespaces(label_selector=TENANT_LABEL).items
               if b.metadata.labels[TENANT_LABEL].startswith(prefix)]
+    from kubernetes import client as k8s
+
+    found += [f"CertificateSigningRequest/{c.metadata.name}" for c in k8s.CertificatesV1Api(clients.api)
+              .list_certificate_signing_request(label_selector=TENANT_LABEL).items
+              if c.metadata.labels[TENANT_LABEL].startswith(prefix)]
     return found
 
 

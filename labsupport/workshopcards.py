@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import datetime
 import html
+from pathlib import Path
 
 from labsupport.workshop import Student
 
-FIRST_NOTEBOOK = "00-welcome.ipynb"
+LABS = Path(__file__).resolve().parent.parent / "labs"
+
+
+def first_notebook(lab_id: str) -> str:
+    """The learner edition's file name of ``lab_id`` (``00-welcome.ipynb``), as the student's workbook has it."""
+    found = sorted(LABS.glob(f"{lab_id}-*.ipynb"))
+    return found[0].name if found else f"{lab_id}-*.ipynb"
 
 _STYLE = """
 @page { size: A4; margin: 10mm; }
@@ -36,8 +43,8 @@ def _card(student: Student, url: str, workshop: str) -> str:
             f"<dt>Open</dt><dd>{e(url)}</dd><dt>User</dt><dd>{e(student.user)}</dd>"
             f"<dt>Password</dt><dd>{e(student.password)}</dd>"
             f"<dt>Namespace</dt><dd>{e(student.namespace(first))}</dd></dl>"
-            f"<p>Log in, then open <b>{e(FIRST_NOTEBOOK if first == '00' else first + '-*.ipynb')}</b> in the file "
-            "browser and run it top to bottom (Shift+Enter). Your namespaces are already filled in.</p>"
+            f"<p>Log in: <b>start-here.ipynb</b> opens; run it (Shift+Enter), then open <b>{e(first_notebook(first))}"
+            "</b> from the file browser. Your namespaces are already filled in.</p>"
             f"<p>Workshop {e(workshop)}. Your access ends at {e(expires)}.</p></div>")
 
 

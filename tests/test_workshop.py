@@ -4,22 +4,14 @@ kubeconfig, each refused by the API server in the other's; `down` leaves nothing
 import secrets
 
 import pytest
-from kubernetes.client.exceptions import ApiException
 
 from labsupport import workshop
 from labsupport.config import context_name
 from labsupport.kube import connect_config, load_kubeconfig
 from labsupport.workshoproster import Entry
+from test_tenancy import _status  # the API's answer to a call: 200, or the refusal's status
 
 pytestmark = pytest.mark.cluster
-
-
-def _status(call, *args, **kwargs) -> int:
-    try:
-        call(*args, **kwargs)
-    except ApiException as exc:
-        return exc.status
-    return 200
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +66,11 @@ def test_down_leaves_nothing(clients):
     name = "t" + secrets.token_hex(3)
     made = workshop.up(clients, load_kubeconfig(None, context_name()), name, [Entry("ann", "Ann"), Entry("ben", "Ben")],
                        labs=("01",), hours=1)
-    assert len(workshop.leftovers(clients, name)) >= 2 * 3  # home, -01, -01-extra per student
+    left = workshop.leftovers(clients, name)
+    assert len([x for x in left if x.startswith("Namespace/")]) == 1 + 2 * 3  # instructor's; home, -01, -01-extra
+    assert len([x for x in left if x.startswith("CertificateSigningRequest/")]) == 2  # lab 01: a certificate each
+    assert connect_config(made.students[0].kubeconfig).core.list_namespaced_config_map(
+        made.students[0].namespace("01")).items is not None  # the certificate authenticates
     gone = workshop.down(clients, name)
     assert set(gone.tenants) == {s.tenant for s in made.students}
     assert workshop.leftovers(clients, name) == []

@@ -63,3 +63,4 @@ def test_cards_escape_every_name():
     page = cards_html("w1", [evil], url="http://host:8000/?a=<b>")
     assert "<img" not in page and html.escape(evil.display) in page
     assert "pw&lt;&amp;&gt;" in page and "ws-w1-ann-02" in page and "http://host:8000/?a=&lt;b&gt;" in page
+    assert "02-pods.ipynb" in page and "start-here.ipynb" in page

@@ -14,8 +14,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -25,25 +23,10 @@ from labsupport.config import context_name
 from labsupport.kube import load_kubeconfig
 from labsupport.workshoproster import Entry
 
-from test_workbook_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _free_port, _run_all_cells
+from test_workbook_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, _free_port, _run_all_cells, _wait_http
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.browser, pytest.mark.cluster]
-
-
-def _wait_hub(url: str, proc: subprocess.Popen, log: Path, timeout: float = 420) -> None:
-    """Until the hub's login page answers (a cold start installs the proxy from npm first)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the hub exited with {proc.returncode}; its log:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)  # still starting; nothing to watch but its port
-    pytest.fail(f"the hub did not answer {url} in {timeout:.0f}s; log:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +47,8 @@ def hub(clients, tmp_path_factory):
                                  "--ip", "127.0.0.1", "--port", str(port)], cwd=REPO, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_hub(f"http://127.0.0.1:{port}/hub/login", proc, log)
+        # A cold start installs the proxy from npm first.
+        _wait_http(f"http://127.0.0.1:{port}/hub/login", proc, log, timeout=420)
         yield {"made": made, "url": f"http://127.0.0.1:{port}", "log": log}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)  # the hub stops the students' servers (cleanup_servers)
