@@ -147,6 +147,10 @@ def _workbook(workshop: str, student: Student, home: Path) -> list[Path]:
             nb = parameterize_notebook(load_notebook_node(str(source)), {
                 "lab_id": lab, "namespace": student.namespace(lab), "cluster_name": DEFAULT_CLUSTER,
                 "kubeconfig": str(home / ".kube" / "config")})
+            # Right after the injected parameters: node-access cells are skipped with a note (workshopmode).
+            at = next(i for i, c in enumerate(nb.cells) if "injected-parameters" in c.metadata.get("tags", []))
+            nb.cells.insert(at + 1, nbformat.v4.new_code_cell(
+                "from labsupport import workshopmode\nworkshopmode.enable()", metadata={"tags": ["workshop-mode"]}))
             target = book / source.name
             if not target.exists():  # never overwrite a student's work when the hub restarts
                 nbformat.write(nb, target)

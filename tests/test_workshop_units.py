@@ -64,3 +64,27 @@ def test_cards_escape_every_name():
     assert "<img" not in page and html.escape(evil.display) in page
     assert "pw&lt;&amp;&gt;" in page and "ws-w1-ann-02" in page and "http://host:8000/?a=&lt;b&gt;" in page
     assert "02-pods.ipynb" in page and "start-here.ipynb" in page
+
+
+def test_workshop_mode_skips_exactly_the_node_access_cells():
+    import json
+    from pathlib import Path
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from labsupport.workshopmode import MESSAGE, enable, needs_nodes
+
+    labs = Path(__file__).resolve().parents[1] / "labs"
+    skipped = {}
+    for nb in sorted(labs.glob("0[0-3]-*.ipynb")):
+        cells = [c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
+        skipped[nb.name[:2]] = sum(needs_nodes("".join(c["source"])) for c in cells)
+    # lab 00: ensure_cluster, the kind/docker listing, the node cell; lab 01: three `!docker exec` cells.
+    assert skipped == {"00": 3, "01": 3, "02": 0, "03": 0}
+    assert not needs_nodes("from labsupport.podexec import run_in_node\nx = 1")
+    assert not needs_nodes("manifest = '''\nkind: Pod\n'''")
+    shell = InteractiveShell.instance()
+    enable(shell)
+    enable(shell)
+    assert shell.transform_cell("!docker ps\n").strip() == f"print({MESSAGE!r})"
+    assert "get_ipython().system('kubectl get pods')" in shell.transform_cell("!kubectl get pods\n")
