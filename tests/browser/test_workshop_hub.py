@@ -78,7 +78,7 @@ def _log_in(browser, url: str, student, other):
     # The kernel runs as the student's Unix user, and the API server knows it by the student's token only.
     expect(out.filter(has_text=f"system:serviceaccount:{student.tenant}:kindlab-tenant").first).to_be_visible(
         timeout=120_000)
-    expect(out.filter(has_text=re.compile(rf"^{student.tenant}$")).first).to_be_visible()
+    expect(out.filter(has_text=re.compile(rf"^\s*{student.tenant}\s")).first).to_be_visible()  # `id -un`
     expect(out.filter(has_text="kindlab-control-plane").first).to_be_visible()
     # The news prompt is settled by the project's JupyterLab settings (labsupport/jupyter-settings).
     expect(page.get_by_text("notified about", exact=False)).to_have_count(0)
