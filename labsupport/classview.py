@@ -17,11 +17,8 @@ import datetime
 import html
 import io
 import re
-import threading
 import time
 from dataclasses import dataclass
-
-from kubernetes import client as k8s
 
 from labsupport.checks import CheckResult
 from labsupport.workshopsignals import Activity, activity
@@ -31,7 +28,7 @@ from labsupport.kube import Clients
 from labsupport.labs import suite_for
 from labsupport.workshop import Student
 
-WORKERS = 8
+WORKERS = 16  # checks mostly wait on the API server (and exec round trips); threads overlap the waits
 CELL_CAP = 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -73,15 +70,15 @@ def refresh(clients: Clients, workshop: str, students: list[Student], lab_id: st
     """Run lab ``lab_id``'s checks for every student, in parallel; each row also has activity and signals."""
     started = time.monotonic()
     suite = suite_for(lab_id)
-    local = threading.local()
 
+    # One Clients for every thread: its API discovery (the dynamic client's, dozens of requests) is done once and
+    # reused by every refresh of a `--every` loop; urllib3's pool is thread-safe.
     def row(student: Student) -> Row:
-        if not hasattr(local, "clients"):  # a connection pool per thread, same (grader's) credentials
-            local.clients = Clients(k8s.ApiClient(clients.api.configuration))
         ns = student.namespace(lab_id)
-        report = suite.run(LabContext(lab_id, ns, DEFAULT_CLUSTER, None, local.clients))
-        return Row(student.user, student.display, ns, report.results, activity(local.clients, ns))
+        report = suite.run(LabContext(lab_id, ns, DEFAULT_CLUSTER, None, clients))
+        return Row(student.user, student.display, ns, report.results, activity(clients, ns))
 
+    clients.dynamic  # noqa: B018  discovery now, once, before the threads share it
     with concurrent.futures.ThreadPoolExecutor(max(1, workers)) as pool:
         rows = tuple(pool.map(row, students))
     return ClassView(workshop, lab_id, tuple((c.id, c.title) for c in suite.checks), rows, time.time(),

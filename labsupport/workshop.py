@@ -34,7 +34,7 @@ from labsupport.workshoproster import Entry, check_workshop_name, password
 WORKSHOP_LABEL = "kindlab.dev/workshop"
 STUDENT_LABEL = "kindlab.dev/workshop-student"
 DEFAULT_LABS = ("00", "02", "03")
-WORKERS = 8  # parallel API callers: tenant set-up is ~30 round trips each, mostly waiting on the API server
+WORKERS = 16  # parallel API callers: tenant set-up is ~30 round trips each, mostly waiting on the API server
 _LEVELS = ("restricted", "baseline", "privileged")
 
 
