@@ -120,6 +120,8 @@ def student_kubeconfig(student: Student) -> dict:
 def start_here(workshop: str, student: Student) -> nbformat.NotebookNode:
     """The first notebook a student opens: who they are on the cluster, where they work, what is degraded."""
     nb = nbformat.v4.new_notebook()
+    # Named like the labs' kernel, so JupyterLab starts it without asking which kernel to use.
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     lines = "\n".join(f"- lab {lab}: namespace `{student.namespace(lab)}`" for lab in student.labs)
     nb.cells = [
         nbformat.v4.new_markdown_cell(
