@@ -72,6 +72,7 @@ cluster-down:
 lab: cluster
 	@echo "Opening the workbook: the URL to open is printed below (with its token)."
 	$(PY) -m jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) --notebook-dir=$(CURDIR) \
+	  --LabApp.app_settings_dir=$(CURDIR)/labsupport/jupyter-settings \
 	  $(if $(filter 0,$(shell id -u)),--allow-root) labs/
 
 # Notebooks: learner editions generated from the answer keys, nothing committed with outputs.
@@ -101,3 +102,25 @@ grade: setup
 
 bench: cluster
 	$(PY) benchmarks/cluster_create.py
+
+# Workshop mode (README "Workshop mode"): a room of students on this cluster, each with JupyterLab in a browser.
+WORKSHOP ?= ws
+STUDENTS ?= 2
+WORKSHOP_LABS ?= 00,02,03
+HUB_PORT ?= 8000
+HUB_URL ?= http://$(shell hostname -I 2>/dev/null | cut -d' ' -f1):$(HUB_PORT)
+.PHONY: workshop-up workshop-cards workshop-hub workshop-class workshop-down
+workshop-up: cluster
+	$(PY) -m labsupport workshop up --name $(WORKSHOP) --labs $(WORKSHOP_LABS) \
+	  $(if $(ROSTER),--roster $(ROSTER),--students $(STUDENTS))
+workshop-cards: setup
+	@mkdir -p reports
+	$(PY) -m labsupport workshop cards --name $(WORKSHOP) --url $(HUB_URL) --out reports/workshop-$(WORKSHOP)-cards.html
+workshop-hub: setup
+	$(PY) -m labsupport workshop hub --name $(WORKSHOP) --port $(HUB_PORT)
+workshop-class: setup
+	@mkdir -p reports
+	$(PY) -m labsupport workshop class --name $(WORKSHOP) --lab $(or $(LAB),02) --every 15 \
+	  --html reports/workshop-$(WORKSHOP)-class.html --csv reports/workshop-$(WORKSHOP)-class.csv
+workshop-down: setup
+	$(PY) -m labsupport workshop down --name $(WORKSHOP)

@@ -4,6 +4,7 @@
     grade NOTEBOOK --lab NN                 run a notebook in a fresh namespace and grade it
     new-lab NN slug                         write a new lab from the template (answer key, checks, test data)
     cluster up|down|status|image|preflight|addons [--name kindlab]   the lab cluster's life cycle
+    workshop up|cards|status|class|hub|down [--name ws]                a room of students on one cluster
 
 Every error is printed as `error: ...` and `hint: ...` and exits with 2.
 """
@@ -64,6 +65,9 @@ def parser() -> argparse.ArgumentParser:
     nl.add_argument("--stretch", type=int, default=1, help="optional stretch tasks (default 1)")
     nl.add_argument("--root", type=Path, default=Path("."), help="the repository's top folder (default: .)")
     _cluster_parser(sub)
+    from labsupport.workshopcli import add_parser as workshop_parser
+
+    workshop_parser(sub)
     return top
 
 
@@ -155,7 +159,13 @@ def _cluster(args) -> int:
     return 0
 
 
-COMMANDS = {"edition": _edition, "grade": _grade, "new-lab": _new_lab, "cluster": _cluster}
+def _workshop(args) -> int:
+    from labsupport.workshopcli import run
+
+    return run(args)
+
+
+COMMANDS = {"edition": _edition, "grade": _grade, "new-lab": _new_lab, "cluster": _cluster, "workshop": _workshop}
 
 
 def main(argv: list[str] | None = None) -> int:
