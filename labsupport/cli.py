@@ -4,6 +4,9 @@
     grade NOTEBOOK --lab NN                 run a notebook in a fresh namespace and grade it
     new-lab NN slug                         write a new lab from the template (answer key, checks, test data)
     cluster up|down|status|image|preflight|addons [--name kindlab]   the lab cluster's life cycle
+    fault list|inject NAME|check NAME|repair NAME   break-and-fix scenarios (instructors)
+    reset --lab NN [--namespace NS]         remove what a lab made
+    doctor [--repair]                       check the cluster against what the labs expect, repair what it can
 
 Every error is printed as `error: ...` and `hint: ...` and exits with 2.
 """
@@ -15,6 +18,7 @@ import re
 import sys
 from pathlib import Path
 
+from labsupport import faultcli
 from labsupport.errors import LabError
 
 
@@ -64,6 +68,7 @@ def parser() -> argparse.ArgumentParser:
     nl.add_argument("--stretch", type=int, default=1, help="optional stretch tasks (default 1)")
     nl.add_argument("--root", type=Path, default=Path("."), help="the repository's top folder (default: .)")
     _cluster_parser(sub)
+    faultcli.register(sub, _lab_id)
     return top
 
 
@@ -152,7 +157,8 @@ def _cluster(args) -> int:
     return 0
 
 
-COMMANDS = {"edition": _edition, "grade": _grade, "new-lab": _new_lab, "cluster": _cluster}
+COMMANDS = {"edition": _edition, "grade": _grade, "new-lab": _new_lab, "cluster": _cluster,
+            "fault": faultcli.fault, "reset": faultcli.reset, "doctor": faultcli.doctor}
 
 
 def main(argv: list[str] | None = None) -> int:
