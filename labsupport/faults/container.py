@@ -33,6 +33,12 @@ def running(node: str) -> bool | None:
     return None if out.returncode != 0 else out.stdout.strip() == "true"
 
 
+def _address(target: Target, node: str) -> str:
+    obj = nodestate.get(target.clients, node) or {}
+    return next((a["address"] for a in (obj.get("status") or {}).get("addresses") or []
+                 if a.get("type") == "InternalIP"), "")
+
+
 class NodeContainerStopped(Fault):
     def __init__(self, node: str | None = None) -> None:
         super().__init__("node-container-stopped", "a worker's node container is stopped: the node disappears",
@@ -50,7 +56,7 @@ class NodeContainerStopped(Fault):
         if node == target.control_plane:
             raise FaultError("Stopping the control-plane node would take the API server with it.",
                              hint="Name a worker with --node.")
-        rec = record.save(target.clients, self.name, {"node": node})
+        rec = record.save(target.clients, self.name, {"node": node, "address": _address(target, node)})
         out = _docker("stop", "-t", "5", node)
         if out.returncode != 0:
             raise FaultError(f"`docker stop {node}` failed: {out.stderr.strip()[:300]}", hint="Check `docker ps`.")
@@ -83,6 +89,11 @@ class NodeContainerStopped(Fault):
         if rec is not None or actions:
             nodestate.wait(target.clients, node, nodestate.is_back, timeout=REPAIR_TIMEOUT)
         if rec is not None:
+            now = _address(target, node)
+            if rec.get("address") and now != rec["address"]:
+                # kind nodes survive a restart only when they keep their address (kubeadm wrote it into configs).
+                actions.append(f"NOTE: {node}'s address changed from {rec['address']} to {now}; if pods on it "
+                               f"misbehave, {RECREATE_HINT}")
             record.delete(target.clients, self.name)
             actions.append("deleted the fault record")
         return timed(self.name, start, actions, self.check(target))
