@@ -150,3 +150,15 @@ def test_stopped_kubelet_and_stopped_node_container_make_nodes_unreachable_until
     for fault in (node, kubelet):
         _repaired(fault, target)
     print(f"detected after {detected:.0f} s")
+
+
+def test_command_line_takes_fault_reset_and_doctor():
+    from labsupport.cli import parser
+
+    args = parser().parse_args(["fault", "inject", "kubelet-stopped", "--node", "kindlab-worker2"])
+    assert (args.command, args.verb, args.name, args.node, args.cluster) == ("fault", "inject", "kubelet-stopped",
+                                                                             "kindlab-worker2", "kindlab")
+    assert parser().parse_args(["reset", "--lab", "04"]).namespace is None
+    assert parser().parse_args(["doctor", "--repair"]).repair
+    with pytest.raises(SystemExit):
+        parser().parse_args(["fault", "inject", "no-such-fault"])
