@@ -79,10 +79,10 @@ def _nodes(t: Target, repair: bool) -> Finding:
         name = node["metadata"]["name"]
         if not is_ready(node) and repair:
             if container.running(name) is False:
-                container._docker("start", name)
+                container.docker("start", name)
                 done.append(f"started node container {name}")
-            elif kubelet._systemctl(name, "is-active") != "active":
-                kubelet._systemctl(name, "start")
+            elif kubelet.systemctl(name, "is-active") != "active":
+                kubelet.systemctl(name, "start")
                 done.append(f"started the kubelet on {name}")
             try:
                 node = nodestate.wait(t.clients, name, nodestate.is_back, timeout=60)

@@ -11,7 +11,7 @@ from labsupport import faults, find
 from labsupport.config import DEFAULT_CLUSTER, context_name
 from labsupport.doctor import Finding, Report, diagnose
 from labsupport.facts import is_control_plane
-from labsupport.faults import dns
+from labsupport.faults import dns, record
 from labsupport.faults.base import Target
 from labsupport.waits import wait_rollout
 
@@ -45,8 +45,9 @@ def test_doctor_finds_the_lab_cluster_healthy(target):
 
 @pytest.mark.cluster
 @pytest.mark.exclusive  # cordons a worker and scales CoreDNS to zero
-def test_doctor_repairs_a_cordon_and_coredns_at_zero_and_says_so(target):
+def test_doctor_repairs_a_recorded_fault_a_cordon_and_coredns_at_zero_and_says_so(target, tmp_path):
     clients = target.clients
+    faults.get("kubeconfig-foreign-cert", path=str(tmp_path / "kubeconfig")).inject(target)  # a recorded fault
     worker = sorted(n["metadata"]["name"] for n in find.by_label(clients, "Node", None) if not is_control_plane(n))[0]
     replicas = dns.deployment(target)["spec"]["replicas"]
     clients.core.patch_node(worker, {"spec": {"unschedulable": True}})
@@ -56,14 +57,19 @@ def test_doctor_repairs_a_cordon_and_coredns_at_zero_and_says_so(target):
         assert faults.get("coredns-scaled-to-zero").detect(target, timeout=60).present
         seen = diagnose(target)  # no --repair: reports only
         by_name = {f.name: f for f in seen.findings}
+        assert not by_name["faults"].ok and "kubeconfig-foreign-cert" in by_name["faults"].detail
         assert not by_name["nodes"].ok and f"{worker} is cordoned" in by_name["nodes"].detail
         assert not by_name["dns"].ok and "FAILED" in by_name["dns"].detail and by_name["dns"].how
         repaired = diagnose(target, repair=True)
         by_name = {f.name: f for f in repaired.findings}
         assert repaired.healthy, repaired.to_text()
+        assert by_name["faults"].repaired[0].startswith("repaired fault kubeconfig-foreign-cert in ")
+        assert not record.active(clients)
         assert f"uncordoned {worker}" in by_name["nodes"].repaired
         assert "scaled coredns from 0 to 2 replicas" in by_name["dns"].repaired
     finally:
+        if record.active(clients):
+            faults.get("kubeconfig-foreign-cert").repair(target)
         clients.core.patch_node(worker, {"spec": {"unschedulable": None}})
         clients.apps.patch_namespaced_deployment_scale(dns.DEPLOYMENT, dns.NAMESPACE,
                                                        {"spec": {"replicas": replicas}})

@@ -19,7 +19,7 @@ from labsupport.faults.base import RECREATE_HINT, Fault, FaultError, Repair, Tar
 REPAIR_TIMEOUT = 60
 
 
-def _docker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def docker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     try:
         return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -29,7 +29,7 @@ def _docker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
 
 def running(node: str) -> bool | None:
     """Whether node container ``node`` runs (None: there is no such container)."""
-    out = _docker("inspect", "-f", "{{.State.Running}}", node)
+    out = docker("inspect", "-f", "{{.State.Running}}", node)
     return None if out.returncode != 0 else out.stdout.strip() == "true"
 
 
@@ -57,7 +57,7 @@ class NodeContainerStopped(Fault):
             raise FaultError("Stopping the control-plane node would take the API server with it.",
                              hint="Name a worker with --node.")
         rec = record.save(target.clients, self.name, {"node": node, "address": _address(target, node)})
-        out = _docker("stop", "-t", "5", node)
+        out = docker("stop", "-t", "5", node)
         if out.returncode != 0:
             raise FaultError(f"`docker stop {node}` failed: {out.stderr.strip()[:300]}", hint="Check `docker ps`.")
         return rec
@@ -82,7 +82,7 @@ class NodeContainerStopped(Fault):
             raise FaultError(f"Node container {node} no longer exists: it cannot be started again.",
                              hint=RECREATE_HINT)
         if not state:
-            out = _docker("start", node)
+            out = docker("start", node)
             if out.returncode != 0:
                 raise FaultError(f"`docker start {node}` failed: {out.stderr.strip()[:300]}", hint=RECREATE_HINT)
             actions.append(f"started node container {node}")

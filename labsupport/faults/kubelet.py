@@ -17,7 +17,7 @@ from labsupport.podexec import run_in_node
 REPAIR_TIMEOUT = 60
 
 
-def _systemctl(node: str, verb: str) -> str:
+def systemctl(node: str, verb: str) -> str:
     done = run_in_node(node, ["systemctl", verb, "kubelet"], timeout=30)
     if verb == "is-active":
         return done.stdout.strip() or "unknown"
@@ -40,8 +40,8 @@ class KubeletStopped(Fault):
         node = self._node(target)
         if nodestate.get(target.clients, node) is None:
             raise FaultError(f"No node {node} in cluster {target.cluster}.", hint="Name a worker with --node.")
-        rec = record.save(target.clients, self.name, {"node": node, "kubelet-was": _systemctl(node, "is-active")})
-        _systemctl(node, "stop")
+        rec = record.save(target.clients, self.name, {"node": node, "kubelet-was": systemctl(node, "is-active")})
+        systemctl(node, "stop")
         return rec
 
     def check(self, target: Target):
@@ -59,8 +59,8 @@ class KubeletStopped(Fault):
         rec = record.load(target.clients, self.name)
         node = self._node(target)
         actions = []
-        if _systemctl(node, "is-active") != "active":
-            _systemctl(node, "start")
+        if systemctl(node, "is-active") != "active":
+            systemctl(node, "start")
             actions.append(f"started the kubelet on {node}")
         if rec is not None or actions:
             nodestate.wait(target.clients, node, nodestate.is_back, timeout=REPAIR_TIMEOUT)

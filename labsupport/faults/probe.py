@@ -47,10 +47,9 @@ def pod_body(name: str, *, node: str | None = None, command: list[str] | None = 
     spec = {"containers": [{"name": "probe", "image": versions.get("BUSYBOX_IMAGE"),
                             "imagePullPolicy": "IfNotPresent", "command": command or ["sleep", "300"],
                             "resources": {"requests": {"cpu": "5m", "memory": "8Mi"}}}],
-            "terminationGracePeriodSeconds": 0, "restartPolicy": "Never",
-            "tolerations": [{"operator": "Exists"}]}
-    if node:
-        spec["nodeName"] = node
+            "terminationGracePeriodSeconds": 0, "restartPolicy": "Never"}
+    if node:  # placed by hand: no scheduler involved, and no taint may evict it
+        spec["nodeName"], spec["tolerations"] = node, [{"operator": "Exists"}]
     return {"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": name, "namespace": NAMESPACE, "labels": {PROBE_LABEL: "true"}}, "spec": spec}
 
