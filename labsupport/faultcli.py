@@ -34,7 +34,7 @@ def register(sub, lab_id) -> None:
     rs = sub.add_parser("reset", help="remove what a lab made (namespaces, labelled cluster objects, node changes)")
     rs.add_argument("--lab", type=lab_id, required=True, help="lab id, two digits")
     rs.add_argument("--namespace", help="the lab's namespace (default lab-NN)")
-    rs.add_argument("--timeout", type=float, default=10, help="seconds to wait for it all to go (default 10)")
+    rs.add_argument("--timeout", type=float, default=30, help="seconds to wait for it all to go (default 30)")
     _target_args(rs)
 
     dr = sub.add_parser("doctor", help="check the cluster against what the labs expect; --repair fixes what it can")
