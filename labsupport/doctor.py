@@ -19,7 +19,7 @@ from labsupport import addons, clusterinfo, faults
 from labsupport.errors import LabError
 from labsupport.facts import annotations_of, is_control_plane, is_ready
 from labsupport.faults import container, dns, kubelet, nodestate, probe, record, scheduler
-from labsupport.faults.base import RECREATE_HINT, Target
+from labsupport.faults.base import RECREATE_HINT, Target, plain
 from labsupport.kube import Clients
 from labsupport.waits import wait_for
 
@@ -36,7 +36,7 @@ class Finding:
 
     def line(self) -> str:
         mark = "FIXED" if self.ok and self.repaired else "ok" if self.ok else "FAIL"
-        out = f"{mark:5} {self.name:9} {self.detail}"
+        out = f"{mark:5} {self.name:9} {plain(self.detail)}"
         out += "".join(f"\n      did: {a}" for a in self.repaired)
         return out + (f"\n      fix: {self.how}" if self.how and not self.ok else "")
 
@@ -121,6 +121,9 @@ def _dns(t: Target, repair: bool) -> Finding:
         dns.wait_rolled_out(t)
         done.append("scaled coredns from 0 to 2 replicas")
     ok, text = dns.resolves(t)
+    if replicas == 0 and not done:
+        return Finding("dns", ok, f"coredns has 0 replicas; {text}",
+                       how="`kubectl -n kube-system scale deploy coredns --replicas=2`, or doctor --repair")
     return Finding("dns", ok, text, tuple(done),
                    how="compare the Corefile (`kubectl -n kube-system get cm coredns -o yaml`) with kubeadm's "
                        "(`kubernetes cluster.local in-addr.arpa ip6.arpa`), then `kubectl -n kube-system rollout "

@@ -74,3 +74,8 @@ def test_doctor_repairs_a_recorded_fault_a_cordon_and_coredns_at_zero_and_says_s
         clients.apps.patch_namespaced_deployment_scale(dns.DEPLOYMENT, dns.NAMESPACE,
                                                        {"spec": {"replicas": replicas}})
         wait_rollout(clients, dns.NAMESPACE, dns.DEPLOYMENT, timeout=60)
+
+
+def test_cluster_text_is_made_safe_for_a_terminal():
+    line = Finding("nodes", False, "evil\x1b[2Jnode " + "x" * 2000).line()
+    assert "\x1b" not in line and len(line) < 700

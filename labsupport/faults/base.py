@@ -7,6 +7,7 @@ exactly what the record says and waits until the cluster confirms it. Inject and
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from labsupport.config import context_name
 from labsupport.errors import LabError
 from labsupport.kube import Clients
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 RECREATE_HINT = "If nothing else works, recreate the cluster: `make cluster RECREATE=1` (a few minutes)."
 
 
@@ -98,7 +100,13 @@ class Fault:
             time.sleep(2)
 
     def status(self, present: bool, evidence: str) -> FaultStatus:
-        return FaultStatus(self.name, present, evidence)
+        return FaultStatus(self.name, present, plain(evidence))
+
+
+def plain(text: str, limit: int = 600) -> str:
+    """Text from the cluster (messages, command output) made safe for a terminal: no control characters, capped."""
+    text = _CONTROL.sub("?", text)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def timed(fault: str, start: float, actions: list[str], healthy: FaultStatus | None = None) -> Repair:
