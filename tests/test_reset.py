@@ -7,8 +7,9 @@ import secrets
 
 import pytest
 
-from labsupport import find
+from labsupport import find, lab
 from labsupport.config import LAB_LABEL
+from labsupport.context import LabContext
 from labsupport.errors import LabError
 from labsupport.namespaces import delete_namespaces, ensure_namespace
 from labsupport.reset import CORDONED_BY, LAB_NAMESPACE_LABEL, cluster_labels, node_prefix, reset
@@ -50,7 +51,7 @@ def test_reset_removes_a_labs_namespaces_and_cluster_objects_in_seconds(clients)
     clients.rbac.create_cluster_role({"metadata": {"name": f"{other}-reader", "labels": cluster_labels(LAB, other)},
                                       "rules": []})
     try:
-        result = reset(clients, LAB, ns)
+        result = lab.reset(LabContext(LAB, ns, "kindlab", None, clients))  # what a notebook calls
         assert result.seconds <= BUDGET, result.to_text()
         assert result.clean, result.to_text()
         assert set(result.namespaces) == {ns, f"{ns}-extra"}
