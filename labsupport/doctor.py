@@ -19,7 +19,7 @@ from labsupport import addons, clusterinfo, faults
 from labsupport.errors import LabError
 from labsupport.facts import annotations_of, is_control_plane, is_ready
 from labsupport.faults import container, dns, kubelet, nodestate, probe, record, scheduler
-from labsupport.faults.base import RECREATE_HINT, Target, plain
+from labsupport.faults.base import Target, plain
 from labsupport.kube import Clients
 from labsupport.waits import wait_for
 
@@ -184,4 +184,4 @@ def diagnose(t: Target, *, repair: bool = False) -> Report:
     return Report(tuple(findings))
 
 
-__all__ = ["Finding", "RECREATE_HINT", "Report", "diagnose"]
+__all__ = ["Finding", "Report", "diagnose"]

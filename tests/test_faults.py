@@ -162,3 +162,17 @@ def test_command_line_takes_fault_reset_and_doctor():
     assert parser().parse_args(["doctor", "--repair"]).repair
     with pytest.raises(SystemExit):
         parser().parse_args(["fault", "inject", "no-such-fault"])
+
+
+def test_kubeconfig_fault_refuses_to_replace_a_file_with_other_contexts(tmp_path):
+    from labsupport.faults.kubeconfig import _refuse_foreign_file
+
+    mine = tmp_path / "mine.kubeconfig"
+    mine.write_text("contexts: [{name: kind-kindlab}, {name: work-cluster}]\n")
+    with pytest.raises(FaultError) as err:
+        _refuse_foreign_file(mine, "kind-kindlab")
+    assert "work-cluster" in err.value.message and "--path" in err.value.hint
+    only_lab = tmp_path / "lab.kubeconfig"
+    only_lab.write_text("contexts: [{name: kind-kindlab}]\n")
+    _refuse_foreign_file(only_lab, "kind-kindlab")  # the lab's own file: fine
+    _refuse_foreign_file(tmp_path / "absent", "kind-kindlab")

@@ -67,6 +67,21 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
 
 
+def _refuse_foreign_file(path: Path, context: str) -> None:
+    """Repair writes a file holding the lab context only: never replace one that holds anything else."""
+    if not path.exists():
+        return
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+        names = {c.get("name") for c in doc.get("contexts") or []}
+    except (OSError, yaml.YAMLError, AttributeError):
+        names = {"<unreadable>"}
+    if names - {context}:
+        raise FaultError(f"{path} holds other contexts ({', '.join(sorted(map(str, names - {context})))}): the "
+                         "fault would replace them, and its repair could not bring them back.",
+                         hint="Pass --path with a new file (the default is under the cache directory).")
+
+
 def api_answer(path: Path, context: str) -> str:
     """What the API server says to a request made with the kubeconfig at ``path``: "ok" or the refusal."""
     try:
@@ -96,6 +111,7 @@ class KubeconfigForeignCert(Fault):
         cert, key = foreign_certificate()
         config["users"][0]["user"] = {"client-certificate-data": base64.b64encode(cert).decode(),
                                       "client-key-data": base64.b64encode(key).decode()}
+        _refuse_foreign_file(path, target.context)
         path.parent.mkdir(parents=True, exist_ok=True)
         before = _sha(path)
         rec = record.save(target.clients, self.name, {"path": str(path), "sha256-before": before})

@@ -12,7 +12,6 @@ forever and stay.
 from __future__ import annotations
 
 from labsupport import find
-from labsupport.errors import WaitTimeout
 from labsupport.facts import conditions
 from labsupport.kube import Clients
 from labsupport.waits import wait_for
@@ -60,5 +59,4 @@ def wait(clients: Clients, name: str, condition, *, timeout: float) -> dict:
     return wait_for(clients, "Node", name, condition=condition, timeout=timeout)
 
 
-__all__ = ["NODE_TAINTS", "WaitTimeout", "describe", "get", "is_back", "is_lost", "lost_taints", "ready_status",
-           "wait"]
+__all__ = ["NODE_TAINTS", "describe", "get", "is_back", "is_lost", "lost_taints", "ready_status", "wait"]

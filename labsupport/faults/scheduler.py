@@ -20,7 +20,6 @@ from labsupport.facts import is_ready
 from labsupport.faults import record
 from labsupport.faults.base import RECREATE_HINT, Fault, FaultError, Repair, Target, timed
 from labsupport.kube import list_items, resource_for
-from labsupport.podexec import run_in_node
 from labsupport.watching import Follow
 
 MANIFEST = "/etc/kubernetes/manifests/kube-scheduler.yaml"
