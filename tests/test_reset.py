@@ -4,6 +4,7 @@ and nothing of anyone else's is touched."""
 from __future__ import annotations
 
 import secrets
+import time
 
 import pytest
 
@@ -13,6 +14,7 @@ from labsupport.context import LabContext
 from labsupport.errors import LabError
 from labsupport.namespaces import delete_namespaces, ensure_namespace
 from labsupport.reset import CORDONED_BY, LAB_NAMESPACE_LABEL, cluster_labels, node_prefix, reset
+from labsupport.waits import wait_for
 
 LAB = "99"  # no real lab: nothing of a real lab run can match
 BUDGET = 10
@@ -42,6 +44,16 @@ def _run(clients, ns: str) -> None:
                                       "rules": []})
 
 
+def _empty_namespace_deletion(clients) -> float:
+    """Seconds the namespace controller takes to delete an empty namespace now (the floor under any reset)."""
+    name = f"lab-{LAB}-empty-{secrets.token_hex(3)}"
+    ensure_namespace(clients, name, {LAB_LABEL: LAB})
+    start = time.monotonic()
+    delete_namespaces(clients, [name])
+    wait_for(clients, "Namespace", name, condition="deleted", timeout=60)
+    return time.monotonic() - start
+
+
 @pytest.mark.cluster
 @pytest.mark.exclusive  # makes cluster-scoped objects, and its 10 s budget is for a machine not running other tests
 def test_reset_removes_a_labs_namespaces_and_cluster_objects_in_seconds(clients):
@@ -51,8 +63,11 @@ def test_reset_removes_a_labs_namespaces_and_cluster_objects_in_seconds(clients)
     clients.rbac.create_cluster_role({"metadata": {"name": f"{other}-reader", "labels": cluster_labels(LAB, other)},
                                       "rules": []})
     try:
+        baseline = _empty_namespace_deletion(clients)
         result = lab.reset(LabContext(LAB, ns, "kindlab", None, clients))  # what a notebook calls
-        assert result.seconds <= BUDGET, result.to_text()
+        # 10 s on a quiet machine; under load the namespace controller alone takes longer, so reset may add at
+        # most 5 s to what deleting an empty namespace takes on this cluster right now.
+        assert result.seconds <= max(BUDGET, baseline + 5), f"{result.to_text()}\n(empty namespace: {baseline:.1f} s)"
         assert result.clean, result.to_text()
         assert set(result.namespaces) == {ns, f"{ns}-extra"}
         assert set(result.cluster_objects) >= {f"ClusterRole/{ns}-reader"}
@@ -93,7 +108,7 @@ def test_reset_undoes_node_labels_taints_and_its_own_cordon(clients):
                                             "taints": taints + [{"key": key, "value": "x", "effect": "NoSchedule"}]}})
     try:
         result = reset(clients, LAB, ns)
-        assert result.clean and result.seconds <= BUDGET, result.to_text()
+        assert result.clean, result.to_text()  # its time: the test above
         after = find.get(clients, "Node", node)
         assert key not in after["metadata"].get("labels", {})
         assert CORDONED_BY not in (after["metadata"].get("annotations") or {})
