@@ -22,7 +22,7 @@ export PATH := $(BIN):$(PATH)
 KINDLAB_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kindlab
 export KINDLAB_CACHE
 
-.PHONY: help setup tools engine images cluster cluster-down lab test test-unit check-notebooks grade bench edition
+.PHONY: help setup tools engine images cluster cluster-down lab test test-unit check-notebooks grade bench edition doctor reset
 
 help:
 	@echo "make lab     - set up, create the cluster, open JupyterLab on the workbook"
@@ -30,6 +30,7 @@ help:
 	@echo "make images  - build the node image and lab images from source (air-gapped)"
 	@echo "make cluster [CONFIG=clusters/kind-1node.yaml] [RECREATE=1]"
 	@echo "make grade NOTEBOOK=path.ipynb LAB=01"
+	@echo "make doctor [REPAIR=1] - check (and repair) the cluster; make reset LAB=NN [NAMESPACE=NS]"
 
 # Python environment (venv unless the kindlab conda env is active); re-run when pyproject.toml changes.
 $(CURDIR)/.venv/.setup-done: pyproject.toml
@@ -96,6 +97,14 @@ test: cluster check-notebooks
 	echo "test phases: parallel exit $$a, exclusive exit $$b"; \
 	if [ $$a = 5 ] && [ $$b = 5 ]; then echo "no test selected" >&2; exit 5; fi; \
 	[ $$a = 5 ] && a=0; [ $$b = 5 ] && b=0; [ $$a = 0 ] && [ $$b = 0 ]
+
+# Instructors: is the cluster what the labs expect (REPAIR=1 fixes what it can)? Remove a lab run (LAB=NN [NAMESPACE=NS]).
+REPAIR ?=
+doctor: setup
+	$(PY) -m labsupport doctor --cluster $(CLUSTER) $(if $(REPAIR),--repair)
+
+reset: setup
+	$(PY) -m labsupport reset --cluster $(CLUSTER) --lab $(LAB) $(if $(NAMESPACE),--namespace $(NAMESPACE))
 
 grade: setup
 	$(PY) -m labsupport grade $(NOTEBOOK) --lab $(LAB) --out reports/grade-$(LAB)

@@ -5,6 +5,9 @@
     new-lab NN slug                         write a new lab from the template (answer key, checks, test data)
     cluster up|down|status|image|preflight|addons [--name kindlab]   the lab cluster's life cycle
     workshop up|cards|status|class|hub|down [--name ws]                a room of students on one cluster
+    fault list|inject NAME|check NAME|repair NAME   break-and-fix scenarios (instructors)
+    reset --lab NN [--namespace NS]         remove what a lab made
+    doctor [--repair]                       check the cluster against what the labs expect, repair what it can
 
 Every error is printed as `error: ...` and `hint: ...` and exits with 2.
 """
@@ -16,6 +19,7 @@ import re
 import sys
 from pathlib import Path
 
+from labsupport import faultcli
 from labsupport.errors import LabError
 
 
@@ -68,6 +72,7 @@ def parser() -> argparse.ArgumentParser:
     from labsupport.workshopcli import add_parser as workshop_parser
 
     workshop_parser(sub)
+    faultcli.register(sub, _lab_id)
     return top
 
 
@@ -165,7 +170,8 @@ def _workshop(args) -> int:
     return run(args)
 
 
-COMMANDS = {"edition": _edition, "grade": _grade, "new-lab": _new_lab, "cluster": _cluster, "workshop": _workshop}
+COMMANDS = {"edition": _edition, "grade": _grade, "new-lab": _new_lab, "cluster": _cluster, "workshop": _workshop,
+            "fault": faultcli.fault, "reset": faultcli.reset, "doctor": faultcli.doctor}
 
 
 def main(argv: list[str] | None = None) -> int:
