@@ -460,7 +460,8 @@ def cordon(ctx):
          if a["cordoned-node"] in workers and a["cordoned-node"] != pod_node else
          f"the cordoned node {a['cordoned-node']!r} is not a worker other than the pod's node",
          "`kubectl cordon` a worker (not the control plane), wait until its kubelet reports it (a "
-         "NodeNotSchedulable event), then create the pod; record the node's name."),
+         "NodeNotSchedulable event), then create the pod; record the node's name. (Events are kept an hour: "
+         "redo the task if you did it earlier.)"),
     ], f"The kubelet of {a['cordoned-node']} reported the cordon, then the scheduler put 'while-cordoned' on "
        f"{a['while-cordoned-node']}; no node is left cordoned.")
 
