@@ -85,7 +85,7 @@ def service_endpoints(ctx):
         (bool(answers) and not bad and not hit_drained,
          (f"requests to the service fail: {bad[0]}; " + _ports_hint(service, pods)) if bad and slices else
          "no request could be sent: the service has no endpoints" if not answers else
-         f"a drained pod answered: {hit_drained[0]}",
+         f"a drained pod answered: {hit_drained[:1]}",
          "Requests go to ready endpoints only, on the targetPort: point targetPort at the container's port."),
     ]
     served = sorted({m.rsplit(' ', 1)[-1] for good, m in answers if good})
