@@ -67,16 +67,15 @@ def service_endpoints(ctx):
     drained = _names(pods) - ready_pods
     stale = {n for n, r in slices.items() if (n in ready_pods) != r}
     want = _names(pods)
-    in_slices = ("the EndpointSlices list exactly the app=web pods, each with the right `ready`",
-                 f"the EndpointSlices list {sorted(slices) or 'no endpoint'} ({len(slices)}), the app=web pods "
-                 f"are {sorted(want)}" + (f"; `ready` differs from the pod's Ready for {sorted(stale)}" if stale else ""))
+    in_slices = (f"the EndpointSlices list {sorted(slices) or 'no endpoint'}, the app=web pods are {sorted(want)}"
+                 + (f"; `ready` differs from the pod's Ready for {sorted(stale)}" if stale else ""))
     answers = [_answered_by(ctx, "web", f"http://{_fqdn(ctx, 'web')}/") for _ in range(4)] if slices else []
     bad = [m for good, m in answers if not good]
     hit_drained = [m for good, m in answers if good and m.rsplit(" ", 1)[-1] in drained]
     parts = [
         (why is None, f"Service 'web' does not select the app=web pods: {why}",
          "A Service selects pods by label: its selector must equal the pods' labels (app: web)."),
-        (set(slices) == want and not stale, in_slices[1],
+        (set(slices) == want and not stale, in_slices,
          "The endpoint slice controller lists every selected pod; fix the selector, then `kubectl get "
          "endpointslices -l kubernetes.io/service-name=web -o wide`."),
         (bool(drained) and bool(ready_pods),
