@@ -17,6 +17,7 @@ from labsupport.labs.common import score_parts, summarize
 from labsupport.labs.lab06_probe import (LAYER_PATH, TOKEN_FILE, delete_and_replace, mounts, new_token, read,
                                          ready_pod, restart_container, write)
 from labsupport.labs.lab06_volumes import PROVISIONED_BY, hand_made, list_directory, node_names, node_of
+from labsupport.waits import wait_for
 
 SUITE = CheckSuite("06", "Storage")
 
@@ -98,8 +99,17 @@ def volume_types(ctx):
 
 
 def _write_tokens(ctx, pod: str, paths: list[str], token: str) -> list[str]:
-    """Write the token into each path; the paths where that failed."""
-    return [p for p in paths if not write(ctx, pod, p, token)]
+    """Write the token into each path; the paths where that failed.
+
+    A failed write is tried once more after the pod's container is running and Ready again (it may have been
+    restarting, e.g. right after the restart check).
+    """
+    broken = [p for p in paths if not write(ctx, pod, p, token)]
+    if broken:
+        wait_for(ctx.clients, "Pod", pod, namespace=ctx.namespace, timeout=60,
+                 condition=lambda p: is_ready(p) and "running" in (container_status(p).get("state") or {}))
+        broken = [p for p in broken if not write(ctx, pod, p, token)]
+    return broken
 
 
 @SUITE.check(id="survives-restart", task=1, title="Volumes outlive a container restart; the container's files do "

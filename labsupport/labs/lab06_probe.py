@@ -10,7 +10,7 @@ import secrets
 import shlex
 
 from labsupport import find
-from labsupport.errors import ExecError
+from labsupport.errors import ExecError, WaitTimeout
 from labsupport.facts import container_status, is_ready, is_terminating
 from labsupport.podexec import exec_in_pod, run_in_node
 from labsupport.waits import wait_for, wait_pods_ready
@@ -48,7 +48,7 @@ def read(ctx, pod: str, path: str) -> str | None:
     return result.stdout if result.ok else None
 
 
-def restart_container(ctx, pod: dict, timeout: float = 60) -> dict:
+def restart_container(ctx, pod: dict, timeout: float = 90) -> dict:
     """Stop the pod's first container with crictl on its node (as a crash would) and wait until the kubelet has
     restarted it and the pod is Ready again; return the pod."""
     name = pod["metadata"]["name"]
@@ -59,12 +59,18 @@ def restart_container(ctx, pod: dict, timeout: float = 60) -> dict:
         raise ExecError(f"Pod {name} has no running container to restart.",
                         hint="Wait until the pod is Running and Ready, then check again.")
     before = status.get("restartCount", 0)
-    stopped = run_in_node(node, ["crictl", "stop", "--timeout", "1", container_id], timeout=30)
-    if not stopped.ok:
+    # crictl's own connection deadline is 2 s by default, too short on a loaded machine; `stop --timeout 1`
+    # gives the process 1 s after SIGTERM (a shell as PID 1 ignores it) before SIGKILL.
+    stopped = run_in_node(node, ["crictl", "--timeout=30s", "stop", "--timeout=1", container_id], timeout=60)
+    try:
+        return wait_for(ctx.clients, "Pod", name, namespace=ctx.namespace, timeout=timeout,
+                        condition=lambda p: container_status(p).get("restartCount", 0) > before and is_ready(p))
+    except WaitTimeout as exc:
+        if stopped.ok:
+            raise
+        # Even when crictl gave up waiting, the runtime may have stopped it: only then is its error the reason.
         raise ExecError(f"crictl could not stop container {container_id[:13]} of pod {name} on {node}: "
-                        f"{stopped.stderr.strip()[:200]}", hint="Check again once the pod is Ready.")
-    return wait_for(ctx.clients, "Pod", name, namespace=ctx.namespace, timeout=timeout,
-                    condition=lambda p: container_status(p).get("restartCount", 0) > before and is_ready(p))
+                        f"{stopped.stderr.strip()[:200]}", hint="Check again once the pod is Ready.") from exc
 
 
 def delete_and_replace(ctx, pod: dict, selector: str, timeout: float = 90) -> dict:
