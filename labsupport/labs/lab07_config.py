@@ -218,9 +218,10 @@ def config_injected(ctx):
         dir_value = synced_file(ctx, POD, container_of(cm_uses, "files", cmu.files[0]), cmu.files[0],
                                        current or "", timeout=30)
     secret_env, secret_file = env(secret_uses, su), file(secret_uses, su, "files")
-    start_values = {v for v in (current, sub_value, env_value) if v}
+    # The variable and the subPath file were both fixed at container start: each must match the other or the
+    # ConfigMap's current value (the learner may have changed it since).
     parts = [
-        (bool(cmu.env) and bool(env_value) and env_value in start_values,
+        (bool(cmu.env) and bool(env_value) and env_value in (current, sub_value),
          f"no environment variable from {CONFIGMAP}/{KEY}" if not cmu.env else
          f"variable {cmu.env[0]} holds {short(env_value)}",
          f"Add env: [{{name: GREETING, valueFrom: {{configMapKeyRef: {{name: {CONFIGMAP}, key: {KEY}}}}}}}] "
@@ -229,7 +230,7 @@ def config_injected(ctx):
          f"{CONFIGMAP} is not mounted as a directory (a volume mount without subPath)" if not cmu.files else
          f"{cmu.files[0]} holds {short(dir_value)}, the ConfigMap {short(current)}",
          f"Mount a configMap volume of {CONFIGMAP} at a directory (e.g. /etc/app): each key becomes a file."),
-        (bool(cmu.subpath_files) and bool(sub_value) and sub_value in start_values,
+        (bool(cmu.subpath_files) and bool(sub_value) and sub_value in (current, env_value),
          f"{KEY} is not mounted as a single file with subPath" if not cmu.subpath_files else
          f"{cmu.subpath_files[0]} holds {short(sub_value)}",
          f"Mount the same volume once more with mountPath: /etc/greeting.txt and subPath: {KEY}."),
