@@ -92,7 +92,7 @@ test-unit: setup
 # with PYTEST_ARGS=-k...) is fine for one phase but an error when neither selected anything.
 TEST_WORKERS ?= 3
 test: cluster check-notebooks
-	@$(PY) -m pytest -m "not exclusive" -n $(TEST_WORKERS) --durations=20 $(PYTEST_ARGS); a=$$?; \
+	@$(PY) -m pytest -m "not exclusive" -n $(TEST_WORKERS) --dist worksteal --durations=20 $(PYTEST_ARGS); a=$$?; \
 	$(PY) -m pytest -m exclusive --durations=20 $(PYTEST_ARGS); b=$$?; \
 	echo "test phases: parallel exit $$a, exclusive exit $$b"; \
 	if [ $$a = 5 ] && [ $$b = 5 ]; then echo "no test selected" >&2; exit 5; fi; \

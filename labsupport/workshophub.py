@@ -160,6 +160,18 @@ def _workbook(workshop: str, student: Student, home: Path) -> list[Path]:
     return written
 
 
+def _lab_settings(home: Path) -> None:
+    """The project's JupyterLab choices (no news prompt) as the student's own settings: the server may not be able
+    to read the checkout's settings folder (a checkout under a 0700 directory is hidden from students)."""
+    overrides = json.loads((SETTINGS / "overrides.json").read_text())
+    for plugin, values in overrides.items():
+        package, _, name = plugin.partition(":")
+        target = home / ".jupyter" / "lab" / "user-settings" / package / f"{name}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():  # a student's own later choice wins when the hub restarts
+            target.write_text(json.dumps(values, indent=2))
+
+
 def provision(workshop: str, student: Student) -> Path:
     """Unix user, ``~/.kube/config`` (0600) and ``~/workbook``, all owned by the student; returns the home."""
     entry = ensure_user(workshop, student)
@@ -170,6 +182,7 @@ def provision(workshop: str, student: Student) -> Path:
     config.write_text(yaml.safe_dump(student_kubeconfig(student)))
     config.chmod(0o600)
     _workbook(workshop, student, home)
+    _lab_settings(home)
     for path in [kube, *home.rglob("*")]:
         os.chown(path, entry.pw_uid, entry.pw_gid)
     return home
@@ -197,7 +210,8 @@ def write_config(workshop: str, students: list[Student], *, ip: str, port: int) 
     (folder / "cards.json").chmod(0o600)
     # The servers see the Python installation and the tools linked into its bin (kubectl) read-only, even under
     # root's 0700 home, which itself is hidden (labsupport.sandbox computes the same for graded notebooks).
-    expose = python_paths()
+    # labsupport itself too (the labs import it), but never the checkout: solutions/ holds the answer keys.
+    expose = sorted({*python_paths(), Path(__file__).resolve().parent})
     probe = pwd.getpwnam(students[0].tenant)
     hide = {str(Path.home().resolve())} | {str(p) for p in _blocked_ancestors(
         expose, SandboxUser(probe.pw_name, probe.pw_uid, probe.pw_gid))}
