@@ -70,11 +70,11 @@ def grade(notebook: str | os.PathLike, lab_id: str, *, out: str | os.PathLike, c
         if keep_namespace:
             progress(f"grade: kept namespace {namespace} (delete it with `kubectl delete ns {namespace}`)")
         else:
-            deleted = _delete_namespaces(clients, namespace)
+            deleted = delete_grading_namespaces(clients, namespace)
             progress(f"grade: namespaces {', '.join(deleted)} deleted")
 
 
-def _delete_namespaces(clients, namespace: str) -> list[str]:
+def delete_grading_namespaces(clients, namespace: str) -> list[str]:
     """Delete the grading namespace and any `<namespace>-<suffix>` namespace the lab made beside it."""
     return delete_namespaces(clients, [ns.metadata.name for ns in clients.core.list_namespace().items
                                        if ns.metadata.name == namespace or ns.metadata.name.startswith(namespace + "-")])
