@@ -97,3 +97,24 @@ def test_the_real_nodes_preload_every_image_a_cluster_needs(tmp_path):
         # the add-ons' own (clusters/addons/*/component.sh)
         v["METRICS_SERVER_IMAGE"], v["METALLB_CONTROLLER_IMAGE"], v["METALLB_SPEAKER_IMAGE"],
         v["KUBE_ROUTER_IMAGE"], v["TRAEFIK_IMAGE"]])
+
+
+def test_components_build_in_parallel_and_every_failure_is_named(clusters, tmp_path):
+    """Two builds overlap (each waits until the other has started), and a failing one is named after the others
+    finish, with the build failing as a whole."""
+    cache = tmp_path / "cache"
+    for name in ("alpha", "beta"):  # each finishes only once the other has started: serial builds would fail
+        other = "beta" if name == "alpha" else "alpha"
+        (clusters / "components" / f"{name}.sh").write_text(
+            'version=1\n'
+            f'build() {{ touch "$KINDLAB_CACHE/{name}.started"; for i in $(seq 100); do '
+            f'[ -f "$KINDLAB_CACHE/{other}.started" ] && break; sleep 0.05; done; '
+            f'[ -f "$KINDLAB_CACHE/{other}.started" ] || exit 1; echo ok >"$OUT/bin/{name}"; }}\n')
+    (clusters / "components" / "broken.sh").write_text('version=2\nbuild() { echo "no such module" >&2; exit 3; }\n')
+    out = _run(clusters, cache=cache)
+    assert out.returncode != 0
+    assert "failed to build: broken" in out.stderr
+    assert (cache / "alpha-1" / "bin" / "alpha").read_text() == "ok\n"  # built beside each other
+    assert (cache / "beta-1" / "bin" / "beta").read_text() == "ok\n"
+    assert (cache / "widget-v1.2.3" / ".done").is_file()  # the others still finished
+    assert not (cache / "broken-2" / ".done").exists()
