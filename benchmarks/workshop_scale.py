@@ -12,6 +12,7 @@ Not a test: the figures depend on the machine and its load. Exit 1 when a target
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import statistics
 import sys
@@ -64,8 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.refreshes):  # the first one includes the API discovery a `--every` loop does once
             view = classview.refresh(clients, name, list(made.students), "02")
             times.append(view.seconds)
+            lists = ", ".join(f"{k.rsplit('/', 1)[-1]} {n}" for k, n in sorted(view.reads.lists.items()))
             print(f"class view refresh {i + 1}, {len(view.rows)} students ({len(busy)} with a running pod): "
-                  f"{view.seconds:.2f}s", flush=True)
+                  f"{view.seconds:.2f}s (LISTs: {lists}; reads answered live: {view.reads.live}; "
+                  f"load average {os.getloadavg()[0]:.1f})", flush=True)
         times = times[1:] or times
         print(f"refresh after the first: median {statistics.median(times):.2f}s, worst {max(times):.2f}s "
               f"(target {REFRESH_TARGET:g}s)")
