@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import datetime
 import os
 import statistics
 import sys
@@ -123,7 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max", type=int, default=12, help="most runs at once (default 12)")
     parser.add_argument("--budget", type=float, default=1400, help="stop before a level that would not end "
                         "within this many seconds of the start (default 1400)")
+    parser.add_argument("--until", help="also stop before a level that would not end by this UTC time (HH:MM)")
     args = parser.parse_args(argv)
+    if args.until:  # a wall-clock end, for a run that must leave the shared cluster by then
+        hour, minute = map(int, args.until.split(":"))
+        end = datetime.datetime.now(datetime.timezone.utc).replace(hour=hour, minute=minute, second=0)
+        args.budget = min(args.budget, (end - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
     sys.path.insert(0, str(ROOT))
     # `!kubectl` cells must find the venv's kubectl (the cluster's version) before any older one on PATH.
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
@@ -140,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     while count <= args.max:
         # A level takes at least as long as the last one: do not start one that cannot end inside the budget.
         if count > 1 and time.monotonic() - begun + last_wall * 1.3 > args.budget:
-            print(f"stopped before {count} at once: it would not end within --budget {args.budget:g}s")
+            print(f"stopped before {count} at once: it would not end within the budget ({args.budget:.0f}s)")
             break
         level_started = time.monotonic()
         results, _, samples = _level(notebook, count, clients)
