@@ -6,12 +6,15 @@ a class-view refresh for N students (target: 2 s), and `workshop down`.
 
 ``--busy K``: before the refreshes, K students each get lab 02's sidecar pod running in their namespace (made
 with their own token), so the checks have pods to read and exec into, as in a class that is working.
+Each refresh is followed by the same checks reading the cluster themselves (a request per object per student,
+as the class view did before it read each kind once), for a figure taken under the same load.
 Not a test: the figures depend on the machine and its load. Exit 1 when a target is missed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import statistics
 import sys
@@ -34,12 +37,34 @@ def _busy(student, image: str) -> None:
             {**c, "name": "server", "command": ["httpd", "-f", "-p", "8080", "-h", "/shared"]}]}})
 
 
+def _each_reading_itself(clients, students, lab_id: str) -> float:
+    """Seconds for the class view's work done without its snapshot: every check and activity read is a request."""
+    import concurrent.futures
+
+    from labsupport.classview import WORKERS
+    from labsupport.config import DEFAULT_CLUSTER
+    from labsupport.context import LabContext
+    from labsupport.labs import suite_for
+    from labsupport.workshopsignals import activity
+
+    started = time.monotonic()
+    suite = suite_for(lab_id)
+
+    def row(student):
+        ns = student.namespace(lab_id)
+        return suite.run(LabContext(lab_id, ns, DEFAULT_CLUSTER, None, clients)), activity(clients, ns)
+
+    with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(row, students))
+    return time.monotonic() - started
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--labs", default="00,02,03")
     parser.add_argument("--busy", type=int, default=10, help="students given a running pod (default 10)")
-    parser.add_argument("--refreshes", type=int, default=3)
+    parser.add_argument("--refreshes", type=int, default=5)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from labsupport import classview, versions, workshop
@@ -60,15 +85,19 @@ def main(argv: list[str] | None = None) -> int:
             _busy(s, versions.get("BUSYBOX_IMAGE"))
         for s in busy:
             wait_for(clients, "Pod", "sidecar", namespace=s.namespace("02"), condition="Ready", timeout=300)
-        times = []
+        times, unshared = [], []
         for i in range(args.refreshes):  # the first one includes the API discovery a `--every` loop does once
             view = classview.refresh(clients, name, list(made.students), "02")
             times.append(view.seconds)
+            lists = ", ".join(f"{k.rsplit('/', 1)[-1]} {n}" for k, n in sorted(view.reads.lists.items()))
             print(f"class view refresh {i + 1}, {len(view.rows)} students ({len(busy)} with a running pod): "
-                  f"{view.seconds:.2f}s", flush=True)
-        times = times[1:] or times
+                  f"{view.seconds:.2f}s (LISTs: {lists}; reads answered live: {view.reads.live}; "
+                  f"load average {os.getloadavg()[0]:.1f})", flush=True)
+            unshared.append(_each_reading_itself(clients, list(made.students), "02"))
+            print(f"  the same checks, each reading the cluster itself: {unshared[-1]:.2f}s", flush=True)
+        times, unshared = times[1:] or times, unshared[1:] or unshared
         print(f"refresh after the first: median {statistics.median(times):.2f}s, worst {max(times):.2f}s "
-              f"(target {REFRESH_TARGET:g}s)")
+              f"(target {REFRESH_TARGET:g}s); each check reading itself: median {statistics.median(unshared):.2f}s")
     finally:
         started = time.monotonic()
         gone = workshop.down(clients, name)

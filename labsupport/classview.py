@@ -5,6 +5,8 @@
 
 The lab's own CheckSuite runs with the grader's (instructor's) credentials against each student's namespace for
 that lab, the same checks the student's ``lab.check(ctx)`` runs; checks only read (and exec read-only commands).
+A refresh reads each kind of object once for the whole class (``labsupport.classsnapshot``): the checks and the
+activity of every student are answered from those lists, not from a request each.
 Beside the grid: each student's score, last activity (newest event or object change in the namespace) and stuck
 signals (``labsupport.workshopsignals``), and each check's pass rate across the class.
 """
@@ -21,14 +23,16 @@ import time
 from dataclasses import dataclass
 
 from labsupport.checks import CheckResult
-from labsupport.workshopsignals import Activity, activity
+from labsupport.classsnapshot import Reads, Snapshot
 from labsupport.config import DEFAULT_CLUSTER
 from labsupport.context import LabContext
-from labsupport.kube import Clients
+from labsupport.kube import Clients, resource_for
 from labsupport.labs import suite_for
 from labsupport.workshop import Student
+from labsupport.workshopsignals import Activity, activity
 
 WORKERS = 16  # checks mostly wait on the API server (and exec round trips); threads overlap the waits
+PREFETCH = ("Pod", "Event", "ConfigMap")  # what every student's activity reads: listed at once, side by side
 CELL_CAP = 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -58,6 +62,7 @@ class ClassView:
     rows: tuple[Row, ...]
     taken_at: float
     seconds: float
+    reads: Reads | None = None  # what the refresh asked the API server
 
     def pass_rate(self, check_id: str) -> float:
         """Fraction of students passing ``check_id`` (0 with no students)."""
@@ -67,22 +72,29 @@ class ClassView:
 
 def refresh(clients: Clients, workshop: str, students: list[Student], lab_id: str, *,
             workers: int = WORKERS) -> ClassView:
-    """Run lab ``lab_id``'s checks for every student, in parallel; each row also has activity and signals."""
+    """Run lab ``lab_id``'s checks for every student, in parallel; each row also has activity and signals.
+
+    Every kind of object the checks read is listed once for the class (``labsupport.classsnapshot``).
+    """
     started = time.monotonic()
     suite = suite_for(lab_id)
+    snapshot = Snapshot(clients, [s.namespace(lab_id) for s in students])
 
     # One Clients for every thread: its API discovery (the dynamic client's, dozens of requests) is done once and
     # reused by every refresh of a `--every` loop; urllib3's pool is thread-safe.
     def row(student: Student) -> Row:
         ns = student.namespace(lab_id)
-        report = suite.run(LabContext(lab_id, ns, DEFAULT_CLUSTER, None, clients))
-        return Row(student.user, student.display, ns, report.results, activity(clients, ns))
+        view = snapshot.clients()  # this student's reads come from the snapshot until a check writes
+        report = suite.run(LabContext(lab_id, ns, DEFAULT_CLUSTER, None, view))
+        return Row(student.user, student.display, ns, report.results, activity(view, ns))
 
     clients.dynamic  # noqa: B018  discovery now, once, before the threads share it
     with concurrent.futures.ThreadPoolExecutor(max(1, workers)) as pool:
+        for kind in PREFETCH if students else ():
+            pool.submit(snapshot.listing, resource_for(clients, kind))
         rows = tuple(pool.map(row, students))
     return ClassView(workshop, lab_id, tuple((c.id, c.title) for c in suite.checks), rows, time.time(),
-                     time.monotonic() - started)
+                     time.monotonic() - started, snapshot.reads())
 
 
 def clean(text: str, cap: int = CELL_CAP) -> str:

@@ -73,7 +73,11 @@ def _config_without_host_ports(tmp_path: Path) -> Path:
     return out
 
 
-def test_unhealthy_cluster_is_reported_then_recreated_on_request(tmp_path):
+@pytest.fixture(scope="module")
+def one_node(tmp_path_factory):
+    """A throwaway one-node cluster's spec and a log; the tests below share it (one cluster creation for both),
+    each makes it if it is missing (so each also runs alone). Deleted at the end, the user's kubeconfig untouched."""
+    tmp_path = tmp_path_factory.mktemp("one-node")
     name = "kindlab-test-unhealthy"
     image = cluster.choose_image(cluster.ClusterSpec())
     kubeconfig = str(tmp_path / "kubeconfig")  # the user's kubeconfig and current context stay untouched
@@ -81,23 +85,61 @@ def test_unhealthy_cluster_is_reported_then_recreated_on_request(tmp_path):
     spec = cluster.ClusterSpec(name, _config_without_host_ports(tmp_path), image, wait_seconds=120,
                                kubeconfig=kubeconfig, addons=False)
     before = Path.home().joinpath(".kube/config").read_text() if Path.home().joinpath(".kube/config").exists() else None
-    log = open(tmp_path / "kind.log", "w")
-    try:
-        cluster.ensure_cluster(spec, log=log)
-        assert cluster.status(name, kubeconfig=kubeconfig).healthy
-        subprocess.run(["docker", "stop", f"{name}-control-plane"], check=True, capture_output=True, timeout=120)
-
-        st = cluster.status(name, kubeconfig=kubeconfig)
-        assert st.exists and not st.healthy and "not running" in st.detail
-        with pytest.raises(ClusterUnavailable) as err:
-            cluster.ensure_cluster(spec, log=log)
-        assert "exists but is unhealthy" in str(err.value)
-        assert "RECREATE=1" in err.value.hint and f"kind delete cluster --name {name}" in err.value.hint
-
-        recreated = cluster.ensure_cluster(spec, recreate=True, log=log)
-        assert recreated.healthy and recreated.nodes == {f"{name}-control-plane": "True"}
-    finally:
-        subprocess.run(["kind", "delete", "cluster", "--name", name, "--kubeconfig", kubeconfig],
-                       capture_output=True, timeout=180)
+    with open(tmp_path / "kind.log", "w") as log:
+        try:
+            yield spec, log
+        finally:
+            subprocess.run(["kind", "delete", "cluster", "--name", name, "--kubeconfig", kubeconfig],
+                           capture_output=True, timeout=180)
     after = Path.home().joinpath(".kube/config").read_text() if Path.home().joinpath(".kube/config").exists() else None
     assert after == before, "creating and deleting a throwaway cluster changed the user's kubeconfig"
+
+
+def test_unhealthy_cluster_is_reported_then_recreated_on_request(one_node):
+    spec, log = one_node
+    name, kubeconfig = spec.name, spec.kubeconfig
+    cluster.ensure_cluster(spec, log=log)
+    assert cluster.status(name, kubeconfig=kubeconfig).healthy
+    subprocess.run(["docker", "stop", f"{name}-control-plane"], check=True, capture_output=True, timeout=120)
+
+    st = cluster.status(name, kubeconfig=kubeconfig)
+    assert st.exists and not st.healthy and "not running" in st.detail
+    with pytest.raises(ClusterUnavailable) as err:
+        cluster.ensure_cluster(spec, log=log)
+    assert "exists but is unhealthy" in str(err.value)
+    assert "RECREATE=1" in err.value.hint and f"kind delete cluster --name {name}" in err.value.hint
+
+    recreated = cluster.ensure_cluster(spec, recreate=True, log=log)
+    assert recreated.healthy and recreated.nodes == {f"{name}-control-plane": "True"}
+
+
+def test_lab01_scheduling_checks_say_a_one_node_cluster_lacks_two_workers(one_node):
+    """Issue 9: on a one-node cluster, lab 01's tasks that need two workers say so instead of failing obscurely."""
+    from labsupport.answers import answer
+    from labsupport.context import LabContext
+    from labsupport.kube import connect
+    from labsupport.labs import suite_for
+    from labsupport.namespaces import ensure_namespace
+
+    spec, log = one_node
+    assert cluster.ensure_cluster(spec, log=log).nodes == {f"{spec.name}-control-plane": "True"}
+    clients = connect(kubeconfig=spec.kubeconfig, context=f"kind-{spec.name}")
+    ns = "lab01-onenode"
+    ensure_namespace(clients, ns, {"kindlab.dev/lab": "01"})
+    ctx = LabContext("01", ns, spec.name, spec.kubeconfig, clients)
+    # What a learner following the lab on this cluster leaves behind: 'pinned' asks for worker2 (there is none,
+    # so it stays Pending; no image is needed) and the cordon task's answers are recorded.
+    clients.core.create_namespaced_pod(ns, {"metadata": {"name": "pinned"}, "spec": {
+        "nodeSelector": {"kubernetes.io/hostname": f"{spec.name}-worker2"},
+        "containers": [{"name": "c", "image": "kindlab.invalid/never-pulled:1"}]}})
+    answer(ctx, "cordoned-node", f"{spec.name}-worker")
+    answer(ctx, "while-cordoned-node", f"{spec.name}-worker2")
+
+    results = {r.id: r for r in suite_for("01").run(ctx).results if r.id in ("node-selector", "cordon")}
+    for task, check in (("Pinning a pod to worker2", "node-selector"),
+                        ("Cordoning one worker while pods go to the other", "cordon")):
+        result = results[check]
+        assert result.score == 0 and not result.passed, result
+        assert result.message == (f"{task} needs two Ready worker nodes, and this cluster has 0 ([]): it is not the "
+                                  "three-node lab cluster."), result.message
+        assert "Labs 00 and 01 need 1 control plane + 2 workers" in result.hint, result.hint

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from labsupport import classview, versions, workshop
-from labsupport.config import context_name
+from labsupport.config import DEFAULT_CLUSTER, context_name
+from labsupport.context import LabContext
 from labsupport.execute import execute
 from labsupport.kube import connect_config, load_kubeconfig, write_kubeconfig
+from labsupport.labs import suite_for
 from labsupport.workshoproster import Entry
 
 pytestmark = pytest.mark.cluster
@@ -76,6 +78,15 @@ def test_class_view_shows_each_students_progress(clients, room, tmp_path, monkey
     assert any(s.startswith("quota refused:") for s in rows["cy"].activity.signals), rows["cy"].activity
     for cid, _ in view.checks:
         assert view.pass_rate(cid) >= 2 / 3
+
+    # One LIST per kind for the whole class, and the same results as each check reading the cluster itself.
+    assert {"v1/Pod", "v1/Event", "v1/ConfigMap"} <= view.reads.lists.keys(), view.reads
+    assert set(view.reads.lists.values()) == {1}, view.reads
+    live = {row.user: suite_for("02").run(LabContext("02", row.namespace, DEFAULT_CLUSTER, None, clients)).results
+            for row in view.rows}
+    for row in view.rows:
+        assert [(r.id, r.score, r.message, r.hint) for r in row.results] == \
+            [(r.id, r.score, r.message, r.hint) for r in live[row.user]], row.user
 
     text = classview.table(view)
     assert "=1+1 Ann" in text and "Bob <i>" in text  # plain text: no markup to escape, control chars dropped

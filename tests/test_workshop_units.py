@@ -88,3 +88,20 @@ def test_workshop_mode_skips_exactly_the_node_access_cells():
     enable(shell)
     assert shell.transform_cell("!docker ps\n").strip() == f"print({MESSAGE!r})"
     assert "get_ipython().system('kubectl get pods')" in shell.transform_cell("!kubectl get pods\n")
+
+
+def test_stuck_signals_read_from_pods_as_the_api_returns_them():
+    from labsupport.workshopsignals import _pod_signals
+
+    now = 1_800_000_000.0
+    created = "2027-01-15T07:59:00Z"  # 60 s before `now` is 2027-01-15T08:00:00Z
+    pulling = {"metadata": {"name": "web", "creationTimestamp": created},
+               "status": {"phase": "Pending", "containerStatuses": [
+                   {"name": "c", "state": {"waiting": {"reason": "ImagePullBackOff"}}}]}}
+    unplaced = {"metadata": {"name": "big", "creationTimestamp": "2027-01-15T07:50:00Z"},
+                "status": {"phase": "Pending", "conditions": [
+                    {"type": "PodScheduled", "status": "False", "message": "0/3 nodes are available"}]}}
+    young = {"metadata": {"name": "new", "creationTimestamp": created}, "status": {"phase": "Pending"}}
+    assert _pod_signals(pulling, now) == ["pod web: ImagePullBackOff"]
+    assert _pod_signals(unplaced, now) == ["pod big: Pending 600s (0/3 nodes are available)"]
+    assert _pod_signals(young, now) == []  # 60 s Pending is not yet stuck
