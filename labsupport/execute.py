@@ -93,22 +93,35 @@ def execute(notebook: Path, output: Path, parameters: dict, *, cell_timeout: flo
         outcome = {"ok": False, "ename": "TimeoutError", "evalue": f"the notebook ran past {timeout:g}s"}
     except (OSError, ValueError):
         outcome = {"ok": False, "ename": "GradingError", "evalue": "the notebook runner died without a result"}
-    seconds = time.monotonic() - started
+    return execution_from(nb, outcome, _read_quietly(output) if not outcome.get("ok") else None,
+                          time.monotonic() - started)
+
+
+def execution_from(nb: nbformat.NotebookNode, outcome: dict, executed: nbformat.NotebookNode | None,
+                   seconds: float) -> Execution:
+    """How a run of the submitted ``nb`` ended, from the runner's ``outcome`` (ok, or ename/evalue/cell_index)
+    and the executed copy (None if there is none), which locates the failed cell when a timeout left no index."""
     cells = len(nb.cells)
     if outcome.get("ok"):
         return Execution(True, seconds, cells)
-    executed = _read_quietly(output)
     index = _failed_cell(executed, outcome.get("cell_index"))
     first = _first_line(nb.cells[index].source) if index is not None and index < cells else ""
-    return Execution(False, seconds, cells, CellError(index, first, outcome.get("ename", "Error"),
-                                                      _first_line(outcome.get("evalue", ""))))
+    return Execution(False, seconds, cells, CellError(index, first, str(outcome.get("ename", "Error")),
+                                                      _first_line(str(outcome.get("evalue", "")))))
 
 
-def _read_quietly(path: Path) -> nbformat.NotebookNode | None:
+def _read_quietly(path: Path | bytes | None) -> nbformat.NotebookNode | None:
+    """The executed notebook from a file or bytes; None when missing or unreadable."""
     try:
-        return nbformat.read(path, as_version=4)
+        return nbformat.reads(path.decode(), as_version=4) if isinstance(path, bytes) else \
+            nbformat.read(path, as_version=4)
     except Exception:  # a run killed mid-save leaves no usable notebook; the error is reported without a cell
         return None
+
+
+def read_executed(data: bytes | None) -> nbformat.NotebookNode | None:
+    """The executed notebook's bytes (as a sandbox returns them) parsed, or None."""
+    return _read_quietly(data) if data else None
 
 
 def _failed_cell(executed: nbformat.NotebookNode | None, executed_index: int | None) -> int | None:

@@ -105,14 +105,15 @@ def _binding(name: str, tenant: str, lab_id: str, role_kind: str, role: str, sub
 
 
 def create(clients: Clients, config: dict, name: str, *, lab_id: str, needs: Needs, lifetime: float,
-           credential: str = "token") -> Tenant:
+           credential: str = "token", labels: dict[str, str] | None = None) -> Tenant:
     """Make tenant ``name`` (its namespace's name) for lab ``lab_id``; its credential lasts ``lifetime`` seconds.
 
     ``credential``: "token" (a ServiceAccount token), or "certificate" (a client certificate for user
     ``kindlab-tenant:<name>``, for labs that read the certificate out of the kubeconfig, like lab 01).
 
     ``config`` is the grader's in-memory kubeconfig (labsupport.kube.load_kubeconfig): the tenant's kubeconfig
-    points at the same server and CA. On failure everything made so far is removed again.
+    points at the same server and CA. ``labels``: more labels for its namespaces (e.g. the grading label). On
+    failure everything made so far is removed again.
     """
     if credential not in ("token", "certificate"):
         raise LabError(f"Unknown credential {credential!r}.", hint='Use "token" or "certificate".')
@@ -120,7 +121,7 @@ def create(clients: Clients, config: dict, name: str, *, lab_id: str, needs: Nee
     namespaces = (name, *(f"{name}-{s}" for s in needs.suffixes))
     seconds = token_lifetime(lifetime)
     try:
-        _make(clients, name, namespaces, lab_id, needs)
+        _make(clients, name, namespaces, lab_id, needs, labels or {})
         if credential == "certificate":
             cert, key = issue(clients, name, seconds=seconds, labels={TENANT_LABEL: name, LAB_LABEL: lab_id})
             user = {"client-certificate-data": cert, "client-key-data": key}
@@ -140,11 +141,12 @@ def create(clients: Clients, config: dict, name: str, *, lab_id: str, needs: Nee
                   time.monotonic() - started, needs)
 
 
-def _make(clients: Clients, name: str, namespaces: tuple[str, ...], lab_id: str, needs: Needs) -> None:
+def _make(clients: Clients, name: str, namespaces: tuple[str, ...], lab_id: str, needs: Needs,
+          labels: dict[str, str]) -> None:
     core, rbac = clients.core, clients.rbac
     for ns in namespaces:
-        _create(core.create_namespace, body={"metadata": _meta(ns, name, lab_id, **_pod_security(needs.pod_security))},
-                what=f"namespace {ns}")
+        _create(core.create_namespace, what=f"namespace {ns}",
+                body={"metadata": _meta(ns, name, lab_id, **labels, **_pod_security(needs.pod_security))})
         _create(core.create_namespaced_resource_quota, ns, what=f"quota in {ns}",
                 body={"metadata": _meta("kindlab-tenant", name, lab_id), "spec": {"hard": needs.quota.hard()}})
         _create(core.create_namespaced_limit_range, ns, what=f"limit range in {ns}",

@@ -83,8 +83,10 @@ class Needs:
 
     ``node_access``: the notebook talks to Docker or the nodes (kind, docker exec, crictl): the kernel then needs
     the host's docker group, which is root on the host, so such a lab cannot be graded least-privilege; the
-    report must say so. ``cluster_write``: it changes cluster-wide state (cordon), so its submissions are graded
-    one at a time.
+    report says so. Reading through Docker changes nothing shared, so such a lab is still graded in parallel.
+    ``cluster_write``: it changes cluster-wide state (cordon), so its submissions are graded one at a time.
+    ``credential``: "token" (ServiceAccount token), or "certificate" for a lab whose notebook reads the client
+    certificate out of its kubeconfig (lab 01 teaches authentication with it).
     """
 
     suffixes: tuple[str, ...] = ()
@@ -95,10 +97,11 @@ class Needs:
     pod_security: str = "baseline"
     quota: Quota = field(default_factory=Quota)
     node_access: bool = False
+    credential: str = "token"
 
     @property
     def serialised(self) -> bool:
-        return bool(self.cluster_write) or self.node_access
+        return bool(self.cluster_write)
 
     def describe(self) -> list[str]:
         """Plain sentences for a report: what this lab's submissions were allowed beyond their namespace."""
@@ -106,7 +109,10 @@ class Needs:
         if self.suffixes:
             lines.append("Extra namespaces: " + ", ".join(f"<namespace>-{s}" for s in self.suffixes) + ".")
         if self.node_access:
-            lines.append("Node access (Docker): the notebook ran with host-root-equivalent rights.")
+            lines.append("Node access (Docker group): the notebook ran with host-root-equivalent rights, so this "
+                         "lab cannot be graded least-privilege; grade it on a machine used only for grading.")
+        if self.credential == "certificate":
+            lines.append("Credential: a client certificate with the same rights as the tenant's token.")
         if self.cluster_write:
             lines.append("Cluster-wide writes: " + ", ".join(
                 f"{'/'.join(r.verbs)} {','.join(r.resources)}" for r in self.cluster_write) + "; graded one at a time.")
@@ -125,7 +131,8 @@ LAB_NEEDS: dict[str, Needs] = {
         namespace_write=(("kube-system", (Rule(("",), ("pods/exec",), ("create", "get")),)),),
         cluster_write=(Rule(("",), ("nodes",), ("patch", "update")),),  # cordon and uncordon
         quota=Quota(requests_cpu=None),
-        node_access=True),
+        node_access=True,
+        credential="certificate"),  # task 2 reads the client certificate out of the kubeconfig
     "02": Needs(),
     # The DaemonSet mounts the node's /var/log (hostPath), which only the privileged level admits.
     "03": Needs(cluster_read=CLUSTER_READ + (POD_COUNTS,), pod_security="privileged"),
