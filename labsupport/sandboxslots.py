@@ -29,9 +29,9 @@ MAX_SLOTS = 64
 
 
 def _folder() -> Path:
-    """``$TMPDIR/kindlab-grader-slots-<uid>``, mode 0700, refused if someone else made it (a sandbox user could
+    """``$TMPDIR/kindlab-grader-<uid>`` (the grader's uid, not a slot), mode 0700, refused if someone else made it (a sandbox user could
     otherwise plant it first and hold every lock)."""
-    folder = Path(tempfile.gettempdir()) / f"kindlab-grader-slots-{os.geteuid()}"
+    folder = Path(tempfile.gettempdir()) / f"kindlab-grader-{os.geteuid()}"
     try:
         folder.mkdir(mode=0o700)
     except FileExistsError:

@@ -57,7 +57,7 @@ def test_a_slot_is_held_by_one_run_and_freed_when_its_holder_dies(private_tmp):
 
 
 def test_slot_folder_planted_by_someone_else_is_refused(private_tmp):
-    folder = private_tmp / f"kindlab-grader-slots-{os.geteuid()}"
+    folder = private_tmp / f"kindlab-grader-{os.geteuid()}"
     folder.mkdir(mode=0o777)
     folder.chmod(0o777)
     with pytest.raises(LabError) as err:
