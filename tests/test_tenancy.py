@@ -224,3 +224,17 @@ def test_certificate_tenant_has_the_same_rights_and_a_real_certificate(clients, 
     assert f"CertificateSigningRequest/kindlab-tenant-{name}" in result.bindings
     # The certificate still authenticates until it expires, but nothing is bound to it any more.
     assert _status(connect_config(made.kubeconfig, probe=False).core.list_namespace) == 403
+
+
+def test_cluster_diagram_falls_back_to_the_tenants_own_pods(tenant):
+    """A namespace-only tenant may not list pods cluster-wide: diagrams.cluster draws its own pods instead of
+    failing the notebook's cell."""
+    from labsupport import diagrams
+    from labsupport.context import LabContext
+
+    own = connect_config(tenant.kubeconfig)
+    assert _status(own.core.list_pod_for_all_namespaces) == 403
+    own.core.create_namespaced_pod(tenant.name, {"metadata": {"name": "drawn"}, "spec": {"containers": [PAUSE]}})
+    diagram = diagrams.cluster(LabContext("99", tenant.name, "kindlab", None, own))
+    assert diagram.snapshot.namespace == tenant.name
+    assert [p.name for p in diagram.snapshot.pods] == ["drawn"]
