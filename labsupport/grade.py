@@ -66,10 +66,11 @@ def grade(notebook: str | os.PathLike, lab_id: str, *, out: str | os.PathLike, c
     with sandboxslots.claim(slot) as slot, serial:
         started = time.monotonic()
         tenantguard.ensure_guard(clients)
-        tenant = tenancy.create(clients, config, namespace, lab_id=lab_id, needs=needs,
-                                lifetime=timeout + CHILD_GRACE, credential=needs.credential,
-                                labels={GRADING_LABEL: "true"})
-        try:
+        tenant = None
+        try:  # inside the try: a grader stopped (SIGTERM) while the tenant is being made still removes it
+            tenant = tenancy.create(clients, config, namespace, lab_id=lab_id, needs=needs,
+                                    lifetime=timeout + CHILD_GRACE, credential=needs.credential,
+                                    labels={GRADING_LABEL: "true"})
             progress(f"grade: tenant {namespace} ready in {time.monotonic() - started:.1f}s (slot {slot}); running "
                      f"{notebook} (cell timeout {cell_timeout:g}s, overall {timeout:g}s)")
             Path(out).mkdir(parents=True, exist_ok=True)  # exists now, so the sandbox hides it
@@ -90,12 +91,12 @@ def grade(notebook: str | os.PathLike, lab_id: str, *, out: str | os.PathLike, c
             progress(f"grade: reports in {out}")
             return result
         finally:
-            if keep_namespace:
+            if keep_namespace and tenant:
                 progress(f"grade: kept tenant {namespace}; remove it with `kubectl delete namespace "
                          f"{' '.join(tenant.namespaces)}` and `kubectl delete clusterrolebinding "
                          f"-l {TENANT_LABEL}={namespace}`")
             else:
-                gone = tenancy.teardown(clients, namespace, namespaces=tenant.namespaces)
+                gone = tenancy.teardown(clients, namespace, namespaces=tenant.namespaces if tenant else ())
                 progress(f"grade: namespaces {', '.join(gone.namespaces)} deleted in {gone.seconds:.1f}s" +
                          (f" (finalizers removed: {', '.join(gone.stripped)})" if gone.stripped else ""))
 
