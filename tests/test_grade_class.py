@@ -137,10 +137,8 @@ def test_neighbours_and_the_cluster_are_untouched(graded, clients):
     lines = [line for cell in executed["cells"] if cell["cell_type"] == "code" for o in cell.get("outputs", [])
              for line in "".join(o.get("text", "")).splitlines() if line.startswith("KUBECTL")]
     assert len(lines) > 5, lines
-    refused = [line for line in lines if not line.startswith("KUBECTL 0")]
-    assert [line for line in lines if line not in refused] == [], "no attack succeeded"
-    assert all("forbidden" in line.lower() or "cannot" in line.lower() or "denied" in line.lower()
-               for line in refused), refused
+    # By the API server's answer, not the exit code: `kubectl cordon` exits 0 even when the patch is forbidden.
+    assert [line for line in lines if "forbidden" not in line.lower() and "denied" not in line.lower()] == []
 
 
 def test_nothing_outlives_the_grading(graded, clients):
