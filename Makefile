@@ -22,7 +22,7 @@ export PATH := $(BIN):$(PATH)
 KINDLAB_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kindlab
 export KINDLAB_CACHE
 
-.PHONY: help setup tools engine images cluster cluster-down lab test test-unit check-notebooks grade grade-class bench edition
+.PHONY: help setup tools engine images cluster cluster-down lab test test-unit check-notebooks grade grade-class bench edition doctor reset
 
 help:
 	@echo "make lab     - set up, create the cluster, open JupyterLab on the workbook"
@@ -31,6 +31,7 @@ help:
 	@echo "make cluster [CONFIG=clusters/kind-1node.yaml] [RECREATE=1]"
 	@echo "make grade NOTEBOOK=path.ipynb LAB=01"
 	@echo "make grade-class SUBMISSIONS=dir LAB=02 [JOBS=4] [ROSTER=roster.csv]"
+	@echo "make doctor [REPAIR=1] - check (and repair) the cluster; make reset LAB=NN [NAMESPACE=NS]"
 
 # Python environment (venv unless the kindlab conda env is active); re-run when pyproject.toml changes.
 $(CURDIR)/.venv/.setup-done: pyproject.toml
@@ -73,6 +74,7 @@ cluster-down:
 lab: cluster
 	@echo "Opening the workbook: the URL to open is printed below (with its token)."
 	$(PY) -m jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) --notebook-dir=$(CURDIR) \
+	  --LabApp.app_settings_dir=$(CURDIR)/labsupport/jupyter-settings \
 	  $(if $(filter 0,$(shell id -u)),--allow-root) labs/
 
 # Notebooks: learner editions generated from the answer keys, nothing committed with outputs.
@@ -91,11 +93,19 @@ test-unit: setup
 # with PYTEST_ARGS=-k...) is fine for one phase but an error when neither selected anything.
 TEST_WORKERS ?= 3
 test: cluster check-notebooks
-	@$(PY) -m pytest -m "not exclusive" -n $(TEST_WORKERS) --durations=20 $(PYTEST_ARGS); a=$$?; \
+	@$(PY) -m pytest -m "not exclusive" -n $(TEST_WORKERS) --dist worksteal --durations=20 $(PYTEST_ARGS); a=$$?; \
 	$(PY) -m pytest -m exclusive --durations=20 $(PYTEST_ARGS); b=$$?; \
 	echo "test phases: parallel exit $$a, exclusive exit $$b"; \
 	if [ $$a = 5 ] && [ $$b = 5 ]; then echo "no test selected" >&2; exit 5; fi; \
 	[ $$a = 5 ] && a=0; [ $$b = 5 ] && b=0; [ $$a = 0 ] && [ $$b = 0 ]
+
+# Instructors: is the cluster what the labs expect (REPAIR=1 fixes what it can)? Remove a lab run (LAB=NN [NAMESPACE=NS]).
+REPAIR ?=
+doctor: setup
+	$(PY) -m labsupport doctor --cluster $(CLUSTER) $(if $(REPAIR),--repair)
+
+reset: setup
+	$(PY) -m labsupport reset --cluster $(CLUSTER) --lab $(LAB) $(if $(NAMESPACE),--namespace $(NAMESPACE))
 
 grade: setup
 	$(PY) -m labsupport grade $(NOTEBOOK) --lab $(LAB) --out reports/grade-$(LAB)
@@ -108,3 +118,25 @@ grade-class: setup
 
 bench: cluster
 	$(PY) benchmarks/cluster_create.py
+
+# Workshop mode (README "Workshop mode"): a room of students on this cluster, each with JupyterLab in a browser.
+WORKSHOP ?= ws
+STUDENTS ?= 2
+WORKSHOP_LABS ?= 00,02,03
+HUB_PORT ?= 8000
+HUB_URL ?= http://$(shell hostname -I 2>/dev/null | cut -d' ' -f1):$(HUB_PORT)
+.PHONY: workshop-up workshop-cards workshop-hub workshop-class workshop-down
+workshop-up: cluster
+	$(PY) -m labsupport workshop up --name $(WORKSHOP) --labs $(WORKSHOP_LABS) \
+	  $(if $(ROSTER),--roster $(ROSTER),--students $(STUDENTS))
+workshop-cards: setup
+	@mkdir -p reports
+	$(PY) -m labsupport workshop cards --name $(WORKSHOP) --url $(HUB_URL) --out reports/workshop-$(WORKSHOP)-cards.html
+workshop-hub: setup
+	$(PY) -m labsupport workshop hub --name $(WORKSHOP) --port $(HUB_PORT)
+workshop-class: setup
+	@mkdir -p reports
+	$(PY) -m labsupport workshop class --name $(WORKSHOP) --lab $(or $(LAB),02) --every 15 \
+	  --html reports/workshop-$(WORKSHOP)-class.html --csv reports/workshop-$(WORKSHOP)-class.csv
+workshop-down: setup
+	$(PY) -m labsupport workshop down --name $(WORKSHOP)

@@ -5,6 +5,10 @@
     grade-class DIR --lab NN --jobs N       grade every submission in DIR, N at a time; class reports
     new-lab NN slug                         write a new lab from the template (answer key, checks, test data)
     cluster up|down|status|image|preflight|addons [--name kindlab]   the lab cluster's life cycle
+    workshop up|cards|status|class|hub|down [--name ws]                a room of students on one cluster
+    fault list|inject NAME|check NAME|repair NAME   break-and-fix scenarios (instructors)
+    reset --lab NN [--namespace NS]         remove what a lab made
+    doctor [--repair]                       check the cluster against what the labs expect, repair what it can
 
 Every error is printed as `error: ...` and `hint: ...` and exits with 2.
 """
@@ -16,6 +20,7 @@ import re
 import sys
 from pathlib import Path
 
+from labsupport import faultcli
 from labsupport.errors import LabError
 
 
@@ -69,6 +74,10 @@ def parser() -> argparse.ArgumentParser:
     nl.add_argument("--stretch", type=int, default=1, help="optional stretch tasks (default 1)")
     nl.add_argument("--root", type=Path, default=Path("."), help="the repository's top folder (default: .)")
     _cluster_parser(sub)
+    from labsupport.workshopcli import add_parser as workshop_parser
+
+    workshop_parser(sub)
+    faultcli.register(sub, _lab_id)
     return top
 
 
@@ -106,6 +115,8 @@ def _cluster_parser(sub) -> None:
                     help="kind configuration (default: clusters/kind-3node.yaml)")
     up.add_argument("--image", help="node image (default: the offline build, else kind's published image)")
     up.add_argument("--recreate", action="store_true", help="delete and recreate an existing cluster")
+    up.add_argument("--no-addons", action="store_true",
+                    help="only what kind installs (a second, throwaway cluster beside the lab cluster)")
     verbs.add_parser("down", help="delete the cluster")
     verbs.add_parser("status", help="say whether the cluster is healthy (exit 1 if not)")
     verbs.add_parser("image", help="print the node image `up` would use")
@@ -177,7 +188,8 @@ def _cluster(args) -> int:
     from labsupport.preflight import run_preflight
 
     if args.verb == "up":
-        spec = cluster.ClusterSpec(args.name, args.config.resolve(), args.image, kubeconfig=args.kubeconfig)
+        spec = cluster.ClusterSpec(args.name, args.config.resolve(), args.image, kubeconfig=args.kubeconfig,
+                                   addons=not args.no_addons)
         cluster.ensure_cluster(spec, recreate=args.recreate)
     elif args.verb == "down":
         cluster.delete(args.name, kubeconfig=args.kubeconfig)
@@ -197,8 +209,14 @@ def _cluster(args) -> int:
     return 0
 
 
-COMMANDS = {"edition": _edition, "grade": _grade, "grade-class": _grade_class, "new-lab": _new_lab,
-            "cluster": _cluster}
+def _workshop(args) -> int:
+    from labsupport.workshopcli import run
+
+    return run(args)
+
+
+COMMANDS = {"edition": _edition, "grade": _grade, "grade-class": _grade_class, "new-lab": _new_lab, "cluster": _cluster, "workshop": _workshop,
+            "fault": faultcli.fault, "reset": faultcli.reset, "doctor": faultcli.doctor}
 
 
 def main(argv: list[str] | None = None) -> int:

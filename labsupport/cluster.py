@@ -43,6 +43,9 @@ class ClusterSpec:
     # None: kind's default (~/.kube/config, or $KUBECONFIG). Throwaway clusters pass their own file, so that
     # creating and deleting them never changes the current context of the learner's kubeconfig.
     kubeconfig: str | None = None
+    # False: only what kind installs. For throwaway clusters beside the lab cluster: a second MetalLB on kind's
+    # Docker network would announce the same addresses, and the add-ons step costs a minute per creation.
+    addons: bool = True
 
     @property
     def nodes(self) -> int:
@@ -184,7 +187,7 @@ def node_image(name: str) -> str:
 def install_addons(name: str, image: str, *, kubeconfig: str | None = None, log=sys.stderr) -> float:
     """Apply every add-on (clusters/addons) and wait for it, then write the cluster's info; seconds taken.
 
-    The first add-on, kind-defaults, is what "ready" means beyond kind's own wait: every node Ready, CoreDNS and
+    The add-on kind-defaults is what "ready" means beyond kind's own wait: every node Ready, CoreDNS and
     the storage provisioner available. A wait that times out raises WaitTimeout with status and events.
     """
     from labsupport import addons, clusterinfo
@@ -221,6 +224,10 @@ def ensure_cluster(spec: ClusterSpec, *, recreate: bool = False, log=sys.stderr)
     require(run_preflight(nodes=spec.nodes))
     image = choose_image(spec)
     seconds = create(spec, image, log=log)
+    if not spec.addons:
+        print(f"[kindlab] cluster {spec.name} ready in {seconds:.0f}s from {image} (no add-ons, as asked)",
+              file=log, flush=True)
+        return status(spec.name, kubeconfig=spec.kubeconfig)
     try:
         seconds += install_addons(spec.name, image, kubeconfig=spec.kubeconfig, log=log)
     except LabError:

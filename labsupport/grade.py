@@ -40,7 +40,7 @@ from labsupport.labs import suite_for
 from labsupport.reports import GradeResult, write_reports
 from labsupport.tenantneeds import needs_for
 
-__all__ = ["CellError", "Execution", "GradeResult", "grade", "read_submission"]
+__all__ = ["CellError", "Execution", "GradeResult", "delete_grading_namespaces", "grade", "read_submission"]
 
 
 def grade(notebook: str | os.PathLike, lab_id: str, *, out: str | os.PathLike, cell_timeout: float = 300,
@@ -109,3 +109,9 @@ def _notes(needs, run: IsolatedRun | None) -> tuple[str, ...]:
         if run.sandbox.killed:
             notes.append(f"{run.sandbox.killed} process(es) the notebook left running were killed.")
     return tuple(notes)
+
+
+def delete_grading_namespaces(clients, namespace: str) -> list[str]:
+    """Tear down the tenant of a grading namespace kept with ``keep_namespace=True`` (what grade() does when it
+    does not keep it): its namespaces, its bindings and the cluster objects named after it. The names deleted."""
+    return list(tenancy.teardown(clients, namespace).namespaces)

@@ -22,7 +22,7 @@ from labsupport.kube import connect_config, kubeconfig_paths, load_kubeconfig, w
 from labsupport.labs import suite_for
 from labsupport.namespaces import ensure_namespace
 
-__all__ = ["answer", "check", "start"]
+__all__ = ["answer", "check", "reset", "start"]
 
 
 def start(lab_id: str, *, namespace: str | None = None, cluster_name: str = DEFAULT_CLUSTER,
@@ -64,3 +64,11 @@ def check(ctx: LabContext, task: int | None = None) -> Report:
     them all. A task with no checks raises UnknownTask, whose hint lists the lab's tasks.
     """
     return suite_for(ctx.lab_id).run(ctx, task=task)
+
+
+def reset(ctx: LabContext):
+    """Remove what this lab made (its namespaces, the cluster-scoped objects and node changes it labelled) in
+    seconds; run ``lab.start`` again to begin afresh. Returns a labsupport.reset.ResetResult."""
+    from labsupport.reset import reset as reset_lab
+
+    return reset_lab(ctx.clients, ctx.lab_id, ctx.namespace)

@@ -126,7 +126,9 @@ LAB_NEEDS: dict[str, Needs] = {
         suffixes=("extra",),
         cluster_read=CLUSTER_READ + (POD_COUNTS, Rule(("apps",), ("daemonsets",)),
                                      Rule(("apiextensions.k8s.io",), ("customresourcedefinitions",))),
-        namespace_read=(("kube-system", SYSTEM_READ), ("kube-node-lease", SYSTEM_READ)),
+        namespace_read=(("kube-system", SYSTEM_READ), ("kube-node-lease", SYSTEM_READ),
+                        # The cordon task waits for the kubelet's NodeNotSchedulable event (node events live here).
+                        ("default", (Rule(("",), ("events",)),))),
         # `kubectl exec etcd-... -n kube-system -- etcdctl`: etcd's client certificates are cluster admin.
         namespace_write=(("kube-system", (Rule(("",), ("pods/exec",), ("create", "get")),)),),
         cluster_write=(Rule(("",), ("nodes",), ("patch", "update")),),  # cordon and uncordon

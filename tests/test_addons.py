@@ -72,6 +72,30 @@ def test_an_addon_is_applied_with_versions_expanded_and_waited_for(clients, name
     assert deployment.status.available_replicas == 2
 
 
+def test_addons_of_one_order_are_all_applied_before_any_is_waited_for(clients, namespace, tmp_path):
+    """One group's start-ups overlap: "first" waits for the Deployment that "second" (same order, listed after it)
+    makes, which works only when every add-on of the group is applied before the first wait."""
+    configmap = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: first, namespace: {namespace}}}\n"
+    first = _addon(tmp_path, "first", configmap,
+                   f"  - {{kind: Deployment, namespace: {namespace}, name: second, condition: rolled-out}}\n")
+    second = _addon(tmp_path, "second",
+                    DEPLOYMENT.format(namespace=namespace, image="${AGNHOST_IMAGE}").replace("name: echo,", "name: second,"),
+                    f"  - {{kind: Deployment, namespace: {namespace}, name: second, condition: Available}}\n")
+    results = addons.install(clients, DEFAULT_CLUSTER, [first, second], nodes=cluster.node_names(DEFAULT_CLUSTER),
+                             log=open(tmp_path / "log", "w"))
+    assert [r.name for r in results] == ["first", "second"]
+    assert clients.apps.read_namespaced_deployment("second", namespace).status.available_replicas == 2
+
+
+def test_groups_follow_the_order_field():
+    groups = addons._groups(addons.discover())
+    orders = [group[0].order for group in groups]
+    assert orders == sorted(set(orders)) and all(len({a.order for a in g}) == 1 for g in groups)
+    # MetalLB's pool needs MetalLB's CRDs and webhook: a later group than MetalLB itself.
+    by_name = {a.name: a.order for a in addons.discover()}
+    assert by_name["metallb-pool"] > by_name["metallb"] and by_name["metrics-api"] > by_name["metrics-server"]
+
+
 def test_a_wait_that_times_out_shows_status_and_events(clients, namespace, tmp_path):
     addon = _addon(tmp_path, "broken", DEPLOYMENT.format(namespace=namespace, image="kindlab.local/absent:0"),
                    f"  - {{kind: Deployment, namespace: {namespace}, name: echo, condition: rolled-out}}\n",

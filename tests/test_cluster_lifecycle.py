@@ -77,8 +77,9 @@ def test_unhealthy_cluster_is_reported_then_recreated_on_request(tmp_path):
     name = "kindlab-test-unhealthy"
     image = cluster.choose_image(cluster.ClusterSpec())
     kubeconfig = str(tmp_path / "kubeconfig")  # the user's kubeconfig and current context stay untouched
+    # Without add-ons: the lab cluster's MetalLB owns the addresses on kind's network, and they are not the point.
     spec = cluster.ClusterSpec(name, _config_without_host_ports(tmp_path), image, wait_seconds=120,
-                               kubeconfig=kubeconfig)
+                               kubeconfig=kubeconfig, addons=False)
     before = Path.home().joinpath(".kube/config").read_text() if Path.home().joinpath(".kube/config").exists() else None
     log = open(tmp_path / "kind.log", "w")
     try:

@@ -7,7 +7,6 @@ a test sees exactly what the learner's notebook shows.
 from __future__ import annotations
 
 import re
-import time
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -335,12 +334,14 @@ def test_diagram_displays_inline_and_saves(tmp_path, big):
     assert d.save(tmp_path / "o.dot").read_text().startswith("digraph ownership")
 
 
-def test_forty_pods_render_fast(big):
-    started = time.perf_counter()
-    for view in (diagrams.cluster, diagrams.ownership, diagrams.traffic, diagrams.storage,
-                 diagrams.namespace_view):
-        view(big).svg()
-    assert time.perf_counter() - started < 2.0
+def test_forty_pods_render_in_every_view(big):
+    """Every view renders the 40-pod cluster. How fast is benchmarks/diagram_render.py's job (a timed assertion
+    here failed on a loaded CI machine while measuring nothing the benchmark does not)."""
+    web_pods = {p.name for p in big.pods if p.name.startswith("web-")}
+    assert len(web_pods) == 40
+    for view in (diagrams.cluster, diagrams.ownership, diagrams.traffic, diagrams.storage, diagrams.namespace_view):
+        svg = view(big).svg()
+        assert svg.lstrip().startswith(("<?xml", "<svg")) and svg.rstrip().endswith("</svg>"), view.__name__
 
 
 # ---------------------------------------------------------------------------------------------- real cluster

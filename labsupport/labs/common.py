@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from labsupport import find
 from labsupport.checks import fail, ok, partial
-from labsupport.facts import labels_of, selector_text
+from labsupport.facts import is_control_plane, is_ready, labels_of, selector_text
 
-__all__ = ["endpoint_addresses", "missing_answer", "score_parts", "selector_mismatch", "summarize"]
+__all__ = ["endpoint_addresses", "missing_answer", "needs_two_workers", "score_parts", "selector_mismatch",
+           "summarize"]
 
 
 def missing_answer(*keys: str):
@@ -63,3 +64,19 @@ def endpoint_addresses(ctx, service: str) -> tuple[set[str], set[str]]:
             if name:
                 ((ready if (ep.get("conditions") or {}).get("ready") else unready)).add(name)
     return ready, unready
+
+
+def needs_two_workers(ctx, task: str):
+    """A failing outcome when the cluster lacks the 2 Ready workers ``task`` needs (a one-node cluster), else None.
+
+    Labs 00 and 01 need the three-node cluster (clusters/kind-3node.yaml); on `kind-1node.yaml` their
+    scheduling tasks cannot work, and the check says so instead of failing on a missing worker.
+    """
+    nodes = find.by_label(ctx.clients, "Node", None)
+    workers = sorted(n["metadata"]["name"] for n in nodes if not is_control_plane(n) and is_ready(n))
+    if len(workers) >= 2:
+        return None
+    return fail(f"{task} needs two Ready worker nodes, and this cluster has {len(workers)} ({workers}): it is not "
+                "the three-node lab cluster.",
+                "Labs 00 and 01 need 1 control plane + 2 workers: `make cluster RECREATE=1` (without "
+                "CONFIG=clusters/kind-1node.yaml), then rerun the lab.")

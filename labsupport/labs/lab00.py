@@ -13,6 +13,7 @@ from labsupport.answers import answer_list, read_answer
 from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.facts import is_control_plane, is_ready
 from labsupport.labs.common import missing_answer, summarize
+from labsupport.labs.evidence import not_scheduled
 
 SUITE = CheckSuite("00", "Welcome and setup")
 
@@ -110,8 +111,10 @@ def nodes_ready(ctx):
     ready = sorted(_name(n) for n in nodes if is_ready(n))
     control = [n for n in nodes if is_control_plane(n) and is_ready(n)]
     if len(ready) != 3 or len(control) != 1:
-        return fail(f"The cluster has {len(ready)} Ready nodes ({ready}); the labs need 1 control plane and "
-                    "2 workers Ready.", "Recreate the cluster with `make cluster`, then rerun this lab.")
+        return fail(f"The cluster has {len(ready)} Ready nodes ({ready}); this check (and lab 01) needs the "
+                    "three-node lab cluster: 1 control plane and 2 workers, all Ready.",
+                    "A one-node cluster (CONFIG=clusters/kind-1node.yaml) serves labs 02 and 03 only: recreate "
+                    "the three-node one with `make cluster RECREATE=1`, then rerun this lab.")
     if answer_list(answer) != ready:
         hint = "Record node names, only those whose Ready condition has status 'True'."
         return fail(f"You recorded {answer_list(answer)}, but the Ready nodes are {ready}.", hint)
@@ -155,15 +158,21 @@ def first_pod(ctx):
     container, node = pod["spec"]["containers"][0], pod["spec"].get("nodeName")
     if container.get("image") != PAUSE_IMAGE:
         return partial(0.25, f"Pod 'hello' runs {container.get('image')!r}.",
-                       f"Use {PAUSE_IMAGE}: it is already on every node (nothing can be pulled here).")
+                       f"Use {PAUSE_IMAGE}: it is already on every node (on the offline-built cluster nothing can be pulled).")
     if container.get("imagePullPolicy") != "IfNotPresent":
         return partial(0.5, f"Pod 'hello' has imagePullPolicy {container.get('imagePullPolicy')}.",
                        "Set imagePullPolicy: IfNotPresent so the node uses the image it already has.")
     if not (container.get("resources") or {}).get("requests"):
         return partial(0.75, "Pod 'hello' sets no resource requests.",
                        "Request a little CPU and memory (10m, 16Mi): the scheduler places pods by requests.")
+    # spec.nodeName and status can be written by hand: only the scheduler's event shows the pod was placed.
+    unplaced = not_scheduled(ctx, pod)
+    if unplaced:
+        return partial(0.5, f"Pod 'hello' was not placed by the scheduler: {unplaced}.",
+                       "Create the pod without spec.nodeName (and never patch its status): the scheduler picks a "
+                       "node, the kubelet there runs it and reports its status.")
     phase = (pod.get("status") or {}).get("phase")
     if phase != "Running":
         return partial(0.5, f"Pod 'hello' is {phase} on node {node}.",
                        "Look at `kubectl describe pod hello` for its events.")
-    return ok(f"Pod 'hello' runs on {node}.")
+    return ok(f"The scheduler placed pod 'hello' on {node}, where it runs.")

@@ -1,5 +1,7 @@
 """Checks for lab 01, "The control plane and the nodes".
 
+Tasks 3, 7 and 9 are stretch tasks: their checks count their points but are not required to pass.
+
 Each check reads the live cluster, and verifies the learner's recorded answers (``lab.answer``) against what
 the cluster really holds: the static pods, the scheduler's lease, the API's answers, etcd's keys, the scheduler's
 placements and events, the containers on a node.
@@ -16,7 +18,8 @@ from labsupport.answers import answer_list, read_answers
 from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.config import LAB_LABEL
 from labsupport.facts import annotations_of, is_control_plane, is_ready, is_terminating, labels_of
-from labsupport.labs.common import missing_answer, score_parts
+from labsupport.labs.common import missing_answer, needs_two_workers, score_parts
+from labsupport.labs.evidence import cordon_events, healing, not_scheduled, scheduled_event, when
 from labsupport.podexec import run_in_node
 
 SUITE = CheckSuite("01", "The control plane and the nodes")
@@ -101,7 +104,7 @@ def leader_election(ctx):
 # ---- the API server ----------------------------------------------------------------------------------------
 
 @SUITE.check(id="raw-api", task=3, title="API server: raw calls with and without the kubeconfig's credentials",
-             points=2, hint="Task 3: Call https://<server>/api/v1/namespaces/<namespace> with the client certificate "
+             points=2, required=False, hint="Task 3: Call https://<server>/api/v1/namespaces/<namespace> with the client certificate "
                             "from your kubeconfig, then again with none.")
 def raw_api(ctx):
     a = read_answers(ctx, "namespace-uid", "anonymous-status")
@@ -129,19 +132,19 @@ def replicaset_heals(ctx):
     rs = _get(ctx, "ReplicaSet", "web", ctx.namespace)
     if rs is None:
         return fail("There is no ReplicaSet 'web'.")
-    deleted = _get(ctx, "Pod", a["deleted-pod"] or "-", ctx.namespace)
-    new = _get(ctx, "Pod", a["replacement-pod"] or "-", ctx.namespace)
-    owned = new is not None and any(o.get("uid") == rs["metadata"]["uid"]
-                                    for o in new["metadata"].get("ownerReferences") or [])
-    younger = new is not None and _created(new) > _created(rs)
+    # The names are claims: the controller's and the kubelet's events confirm them (created, stopped, replaced).
+    healed = healing(ctx, rs, a["deleted-pod"], find.pods(ctx.clients, ctx.namespace)) \
+        if a["deleted-pod"] else None
+    replaced = healed is not None and healed.problem is None and a["replacement-pod"] in healed.replacements
     return score_parts([
-        (a["deleted-pod"] is not None and deleted is None,
-         f"pod {a['deleted-pod']!r} still exists" if deleted else "no answer for 'deleted-pod'",
-         "Record the name of the pod you deleted."),
-        (owned and younger and _name(new) != a["deleted-pod"],
-         f"{a['replacement-pod']!r} is not a pod the ReplicaSet created after you deleted one",
+        (healed is not None and healed.problem is None,
+         healed.problem if healed else "no answer for 'deleted-pod'",
+         "Delete one of the ReplicaSet's running pods with kubectl and record that pod's name."),
+        (replaced,
+         f"{a['replacement-pod']!r} is not a pod the ReplicaSet created after {a['deleted-pod']} was deleted"
+         + (f" (those are {list(healed.replacements)})" if healed and healed.replacements else ""),
          "Record the name of the NEW pod (not in the list you took before deleting), owned by 'web'."),
-    ], f"Pod {a['deleted-pod']} was replaced by {a['replacement-pod']}.")
+    ], f"Pod {a['deleted-pod']} was deleted and the ReplicaSet replaced it with {a['replacement-pod']}.")
 
 
 @SUITE.check(id="scaled", task=5, title="Controllers: scaled to 3, endpoints follow", points=2,
@@ -199,6 +202,7 @@ def api_proxy(ctx):
 
 
 @SUITE.check(id="controller-loops", task=7, title="Controllers: service accounts and tokens, node leases", points=2,
+             required=False,
              hint="Task 7: Create namespace <namespace>-extra labelled kindlab.dev/lab=01, look at its "
                   "ServiceAccounts, call the API with a token of 'default'; list the Leases in kube-node-lease.")
 def controller_loops(ctx):
@@ -252,7 +256,7 @@ def no_cloud_controller(ctx):
                 "Record the EXTERNAL-IP column exactly as `kubectl get service web-lb` prints it.")
 
 
-@SUITE.check(id="etcd-key", task=9, title="etcd: the key of your ConfigMap 'notes'", points=2,
+@SUITE.check(id="etcd-key", task=9, title="etcd: the key of your ConfigMap 'notes'", points=2, required=False,
              hint="Task 9: List keys under /registry/configmaps/<namespace>/ in etcd.")
 def etcd_key(ctx):
     answer = read_answers(ctx, "etcd-key")["etcd-key"]
@@ -306,7 +310,8 @@ def pluggable_pieces(ctx):
 # ---- the scheduler -----------------------------------------------------------------------------------------
 
 @SUITE.check(id="pending-pod", task=11, title="Scheduler: a pod too big to fit stays Pending", points=2,
-             hint="Task 11: Create pod 'too-big' requesting more CPU than any node has, then read its events.")
+             hint="Task 11: Create pod 'too-big' requesting more CPU than any node's allocatable CPU, then read "
+                  "its events.")
 def pending_pod(ctx):
     pod = _get(ctx, "Pod", "too-big", ctx.namespace)
     answer = read_answers(ctx, "pending-resource")["pending-resource"]
@@ -315,7 +320,8 @@ def pending_pod(ctx):
     phase, node = (pod.get("status") or {}).get("phase"), pod["spec"].get("nodeName")
     if phase != "Pending" or node:
         return fail(f"Pod 'too-big' is {phase} on {node}: it fits.",
-                    "Request more CPU than a node has (e.g. 64 cores), so that no node can take it.")
+                    "Request more CPU than any node's allocatable CPU (kind nodes report the host's CPUs: read "
+                    "status.allocatable.cpu of the nodes and add one), so that no node can take it.")
     events = find.events_about(ctx.clients, ctx.namespace, "Pod", "too-big")
     messages = [e.get("message") or "" for e in events if e.get("reason") == "FailedScheduling"]
     insufficient = [m for m in messages if "Insufficient" in m]
@@ -331,38 +337,61 @@ def pending_pod(ctx):
                    "Record the word after 'Insufficient' in the event.")
 
 
-def _anti_affinity(pod: dict) -> str | None:
-    """'required', 'preferred' or None for the pod's anti-affinity on hostnames."""
-    anti = (pod["spec"].get("affinity") or {}).get("podAntiAffinity") or {}
+def _spread_rule(pod: dict) -> str | None:
+    """'required', 'spread' (a hard topology spread), 'preferred' or None: how the pod keeps off its siblings."""
+    spec = pod["spec"]
+    anti = (spec.get("affinity") or {}).get("podAntiAffinity") or {}
     if any(t.get("topologyKey") == "kubernetes.io/hostname"
            for t in anti.get("requiredDuringSchedulingIgnoredDuringExecution") or []):
         return "required"
-    if anti.get("preferredDuringSchedulingIgnoredDuringExecution"):
+    # maxSkew 1 on hostname, DoNotSchedule: at most one more pod on any node than on another, also a hard rule.
+    if any(c.get("topologyKey") == "kubernetes.io/hostname" and c.get("maxSkew") == 1
+           and c.get("whenUnsatisfiable", "DoNotSchedule") == "DoNotSchedule"
+           for c in spec.get("topologySpreadConstraints") or []):
+        return "spread"
+    if anti.get("preferredDuringSchedulingIgnoredDuringExecution") or spec.get("topologySpreadConstraints"):
         return "preferred"
     return None
 
 
 @SUITE.check(id="anti-affinity", task=12, title="Scheduler: two pods spread by required anti-affinity", points=2,
              hint="Task 12: Deployment 'spread' with 2 replicas and requiredDuringSchedulingIgnoredDuringExecution "
-                  "podAntiAffinity on topologyKey kubernetes.io/hostname.")
+                  "podAntiAffinity on topologyKey kubernetes.io/hostname (or a topologySpreadConstraint with "
+                  "maxSkew 1, whenUnsatisfiable DoNotSchedule).")
 def anti_affinity(ctx):
     pods = [p for p in _live_pods(ctx, "app=spread") if (p.get("status") or {}).get("phase") == "Running"]
     if not pods:
         return fail("No running pods labelled app=spread.")
+    if (short := needs_two_workers(ctx, "Spreading two pods over the workers")) is not None:
+        return short
     workers = _workers(ctx)
     nodes = sorted(p["spec"].get("nodeName") for p in pods)
-    kinds = {_anti_affinity(p) for p in pods}
-    if kinds != {"required"}:
+    kinds = {_spread_rule(p) for p in pods}
+    if len(kinds) != 1 or kinds - {"required", "spread"}:
         if "preferred" in kinds:
             return partial(0.5, f"The pods run on {nodes}, but their anti-affinity is only preferred.",
                            "Use requiredDuringSchedulingIgnoredDuringExecution: 'preferred' lets the "
                            "scheduler put both pods on one node when it wants to.")
         return partial(0.25, f"The pods run on {nodes} without pod anti-affinity on kubernetes.io/hostname.",
                        "Add spec.affinity.podAntiAffinity with topologyKey kubernetes.io/hostname.")
+    unplaced = [why for p in pods if (why := not_scheduled(ctx, p))]
+    if unplaced:
+        return partial(0.5, f"The spread pods were not placed by the scheduler: {unplaced[0]}.",
+                       "Leave spec.nodeName out of the pod template: the rule only means something when the "
+                       "scheduler applies it.")
     if nodes != workers:
         return partial(0.5, f"The running spread pods are on {nodes}, not one on each worker {workers}.",
                        "Run exactly 2 replicas; a third cannot be placed (the control plane is tainted).")
-    return ok(f"One pod on each worker: {', '.join(nodes)}.")
+    how = "required anti-affinity" if kinds == {"required"} else "a topology spread constraint"
+    return ok(f"The scheduler put one pod on each worker by {how}: {', '.join(nodes)}.")
+
+
+def _affinity_hostnames(pod: dict) -> list[str]:
+    """Hostnames a required nodeAffinity allows (kubernetes.io/hostname In [...]), if that is how it picks."""
+    required = ((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution") or {}
+    return [v for term in required.get("nodeSelectorTerms") or [] for e in term.get("matchExpressions") or []
+            if e.get("key") == "kubernetes.io/hostname" and e.get("operator") == "In" for v in e.get("values") or []]
 
 
 @SUITE.check(id="node-selector", task=13, title="Scheduler: a pod placed by nodeSelector", points=1,
@@ -371,24 +400,36 @@ def node_selector(ctx):
     pod = _get(ctx, "Pod", "pinned", ctx.namespace)
     if pod is None:
         return fail("There is no pod 'pinned'.")
+    if (short := needs_two_workers(ctx, "Pinning a pod to worker2")) is not None:
+        return short
     selector, node_name = pod["spec"].get("nodeSelector") or {}, pod["spec"].get("nodeName")
     phase = (pod.get("status") or {}).get("phase")
-    if not selector:
-        return partial(0.25, f"Pod 'pinned' is on {node_name} but has no nodeSelector.",
+    target = f"{ctx.cluster_name}-worker2"
+    by_affinity = _affinity_hostnames(pod)
+    unplaced = not_scheduled(ctx, pod)
+    if unplaced:
+        what = ("has no nodeSelector" if not selector and not by_affinity else
+                f"has nodeSelector {selector}" if selector else f"has a nodeAffinity for {by_affinity}")
+        return partial(0.25, f"Pod 'pinned' is on {node_name} and {what}, but {unplaced}.",
                        "spec.nodeName bypasses the scheduler; use spec.nodeSelector so the scheduler places it.")
+    if not selector and not by_affinity:
+        return partial(0.25, f"Pod 'pinned' is on {node_name} but has no nodeSelector: the scheduler chose freely.",
+                       f"Add spec.nodeSelector kubernetes.io/hostname: {target}.")
     node = _get(ctx, "Node", node_name) if node_name else None
+    rule = f"nodeSelector {selector}" if selector else f"required nodeAffinity on hostname {by_affinity}"
     if node is None or phase != "Running":
-        return partial(0.5, f"Pod 'pinned' is {phase} (nodeSelector {selector}).",
+        return partial(0.5, f"Pod 'pinned' is {phase} ({rule}).",
                        "No node carries those labels? Look at `kubectl get nodes --show-labels`.")
-    if selector.get("kubernetes.io/hostname") != f"{ctx.cluster_name}-worker2":
-        return partial(0.5, f"Pod 'pinned' runs on {_name(node)} by nodeSelector {selector}.",
-                       f"Select the node {ctx.cluster_name}-worker2 by its kubernetes.io/hostname label.")
-    return ok(f"Pod 'pinned' runs on {_name(node)}, chosen by nodeSelector {selector}.")
+    if (selector.get("kubernetes.io/hostname") if selector else by_affinity[0] if len(by_affinity) == 1
+            else None) != target:
+        return partial(0.5, f"Pod 'pinned' runs on {_name(node)} by {rule}.",
+                       f"Select the node {target} by its kubernetes.io/hostname label.")
+    return ok(f"The scheduler placed pod 'pinned' on {_name(node)}, as its {rule} asks.")
 
 
 @SUITE.check(id="cordon", task=14, title="Scheduler: a cordoned node takes no new pods (and is uncordoned after)",
-             points=2, hint="Task 14: Cordon one worker, create pod 'while-cordoned', record where it landed, "
-                            "uncordon.")
+             points=2, hint="Task 14: Cordon one worker, wait for its kubelet to report it, create pod "
+                            "'while-cordoned', record where it landed, uncordon.")
 def cordon(ctx):
     a = read_answers(ctx, "cordoned-node", "while-cordoned-node")
     if all(v is None for v in a.values()):
@@ -397,19 +438,32 @@ def cordon(ctx):
     if cordoned_now:
         return fail(f"Node(s) {cordoned_now} are still cordoned.",
                     "Run `kubectl uncordon` on them: a cordoned node takes no new pods, for every lab.")
+    if (short := needs_two_workers(ctx, "Cordoning one worker while pods go to the other")) is not None:
+        return short
     pod = _get(ctx, "Pod", "while-cordoned", ctx.namespace)
     pod_node = pod["spec"].get("nodeName") if pod else None
     workers = _workers(ctx)
+    # The cordon and the placement are confirmed by the cluster's own records: the kubelet's NodeNotSchedulable
+    # event for the recorded node during this lab, before the scheduler's Scheduled event for the pod.
+    placed = scheduled_event(ctx, pod) if pod else None
+    unplaced = not_scheduled(ctx, pod) if pod else "there is no pod 'while-cordoned'"
+    since = when(_get(ctx, "Namespace", ctx.namespace))
+    cordons = [e for e in cordon_events(ctx, a["cordoned-node"] or "-") if when(e) >= since]
+    seen = placed is not None and any(when(e) <= when(placed) for e in cordons)
     return score_parts([
-        (pod is not None and pod_node == a["while-cordoned-node"],
-         f"pod 'while-cordoned' is on {pod_node}, "
-         f"not on {a['while-cordoned-node']!r} as recorded",
-         "Create pod 'while-cordoned' while the node is cordoned and record its spec.nodeName."),
-        (a["cordoned-node"] in workers and a["cordoned-node"] != a["while-cordoned-node"],
+        (pod is not None and unplaced is None and pod_node == a["while-cordoned-node"],
+         unplaced or f"pod 'while-cordoned' is on {pod_node}, not on {a['while-cordoned-node']!r} as recorded",
+         "Create pod 'while-cordoned' (no nodeName: the scheduler must place it) while the node is cordoned, and "
+         "record its spec.nodeName."),
+        (a["cordoned-node"] in workers and a["cordoned-node"] != pod_node and seen,
+         f"the cluster shows no cordon of {a['cordoned-node']!r} before 'while-cordoned' was scheduled"
+         if a["cordoned-node"] in workers and a["cordoned-node"] != pod_node else
          f"the cordoned node {a['cordoned-node']!r} is not a worker other than the pod's node",
-         "Cordon a worker (not the control plane) and record its name."),
-    ], f"{a['cordoned-node']} was cordoned, so 'while-cordoned' went to {a['while-cordoned-node']}; "
-       "no node is left cordoned.")
+         "`kubectl cordon` a worker (not the control plane), wait until its kubelet reports it (a "
+         "NodeNotSchedulable event), then create the pod; record the node's name. (Events are kept an hour: "
+         "redo the task if you did it earlier.)"),
+    ], f"The kubelet of {a['cordoned-node']} reported the cordon, then the scheduler put 'while-cordoned' on "
+       f"{a['while-cordoned-node']}; no node is left cordoned.")
 
 
 # ---- the node ----------------------------------------------------------------------------------------------

@@ -7,12 +7,17 @@ cluster's truth. Partial credit points at the step that is missing or wrong.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from labsupport import find
 from labsupport.answers import read_answer
 from labsupport.checks import CheckSuite, fail, ok, partial
+from labsupport.errors import WaitTimeout
 from labsupport.facts import container_status, is_ready, labels_of, selector_text, selects
 from labsupport.labs.common import endpoint_addresses, missing_answer, selector_mismatch, summarize
+from labsupport.labs.traffic import http_get, service_url
 from labsupport.podexec import exec_in_pod
+from labsupport.waits import wait_for
 
 SUITE = CheckSuite("02", "Pods")
 
@@ -43,10 +48,15 @@ def sidecar_pod(ctx):
     pod = _pod(ctx, "sidecar")
     if pod is None:
         return _no_pod(ctx, "sidecar")
+    # Since 1.33 a sidecar may also be a native one: an init container with restartPolicy Always, which starts
+    # before and runs beside the main containers. Both forms count.
     containers = {c["name"]: c for c in pod["spec"]["containers"]}
+    containers.update({c["name"]: c for c in pod["spec"].get("initContainers") or []
+                       if c.get("restartPolicy") == "Always"})
     if len(containers) < 2:
         return partial(0.25, f"Pod 'sidecar' has {len(containers)} container.",
-                       "A sidecar is a second container in the same pod: add 'server' next to 'writer'.")
+                       "A sidecar is a second container in the same pod: add 'server' next to 'writer' (in "
+                       "containers, or as a native sidecar: an initContainer with restartPolicy: Always).")
     if not {"writer", "server"} <= containers.keys():
         return partial(0.25, f"Pod 'sidecar' has containers {sorted(containers)}.",
                        "Name them 'writer' (the main container) and 'server' (the sidecar).")
@@ -138,6 +148,41 @@ def restart_policy(ctx):
     return partial(len(good) / 2, message, " ".join(o[2] for o in outcomes if o[2]))
 
 
+def _probe_url(pod: dict, container: dict) -> str | None:
+    """http://<pod IP>:<port><path> of an httpGet liveness probe (named ports resolved), or None."""
+    get = container["livenessProbe"].get("httpGet")
+    ip = (pod.get("status") or {}).get("podIP")
+    if not get or not ip or (get.get("scheme") or "HTTP") != "HTTP":
+        return None
+    port = get.get("port")
+    if isinstance(port, str) and not port.isdigit():
+        port = next((p["containerPort"] for p in container.get("ports") or [] if p.get("name") == port), None)
+    return f"http://{ip}:{port}{get.get('path') or '/'}" if port else None
+
+
+def _stays_alive(ctx, container: dict, restarts: int) -> dict | None:
+    """Watch the pod for one probe window after its container started: the pod as the window closes, or None.
+
+    A container that fails its probe again is Ready for a moment after each restart (no readiness probe): a
+    pass needs it to survive the probe's initial delay and failure threshold, not a glimpse of Ready.
+    """
+    probe = container["livenessProbe"]
+    window = (probe.get("initialDelaySeconds", 0) + probe.get("periodSeconds", 10) * probe.get("failureThreshold", 3)
+              + probe.get("timeoutSeconds", 1) + 5)  # + the kubelet's kill and status report
+    started = ((container_status(_pod(ctx, "liveness") or {}, container["name"]).get("state") or {})
+               .get("running") or {}).get("startedAt")
+    age = (datetime.now(timezone.utc) - datetime.fromisoformat(started.replace("Z", "+00:00"))).total_seconds() \
+        if started else 0
+    if age >= window:
+        return None
+    try:  # a restart within the window ends the wait early; the timeout means it stayed up
+        return wait_for(ctx.clients, "Pod", "liveness", namespace=ctx.namespace, timeout=min(window - age, 30),
+                        condition=lambda p: container_status(p, container["name"]).get("restartCount", 0) != restarts
+                        or not is_ready(p))
+    except WaitTimeout:
+        return _pod(ctx, "liveness")
+
+
 @SUITE.check(id="liveness-restart", task=4, title="A liveness probe restarts a broken container", points=2,
              hint="Give pod 'liveness' an httpGet livenessProbe on /healthz, then `kubectl exec liveness -- rm "
                   "/www/healthz` and watch RESTARTS.")
@@ -155,8 +200,21 @@ def liveness_restart(ctx):
     if restarts == 0:
         return partial(0.5, "Pod 'liveness' has a liveness probe but was never restarted.",
                        "Break the probe inside the running container: `kubectl exec liveness -- rm /www/healthz`.")
-    if not is_ready(pod):
-        return partial(0.75, f"Pod 'liveness' restarted {restarts} times but is {_state(pod)} now.",
+    failing = None
+    if is_ready(pod):
+        # Ready is also the short moment after each restart of a container that fails its probe again: the
+        # grader asks the probe's own URL itself (an httpGet probe), or watches one probe window (others).
+        url = _probe_url(pod, container)
+        if url is not None:
+            if not http_get(ctx, url).bodies:
+                failing = f"the grader's GET of the probe's {url} fails now, so the probe will kill this container too"
+        else:
+            pod = _stays_alive(ctx, container, restarts) or pod
+            status = container_status(pod, container["name"])
+    if not is_ready(pod) or status.get("restartCount", 0) != restarts or failing:
+        return partial(0.75, f"Pod 'liveness' restarted {restarts} times but is {_state(pod)} now"
+                             + (f" and {failing}" if failing else
+                                " and its probe killed the new container again" if is_ready(pod) else "") + ".",
                        "After a restart the container must pass the probe again: create /www/healthz at start-up, "
                        "in the container's own file system (not a volume), so a fresh container has it.")
     last = (status.get("lastState") or {}).get("terminated") or {}
@@ -195,13 +253,24 @@ def readiness_gates_traffic(ctx):
             score += 0.25
     ready, unready = endpoint_addresses(ctx, "gate") if service else (set(), set())
     if pods["gate-a"] is not None:
-        if is_ready(pods["gate-a"]) and "gate-a" in ready:
-            score += 0.25
-        elif not is_ready(pods["gate-a"]):
+        if not is_ready(pods["gate-a"]):
             problems.append("gate-a is not Ready")
             hints.append("Make gate-a pass its probe: `kubectl exec gate-a -- touch /www/ready`.")
-        else:
-            problems.append("gate-a is Ready but not among the service's ready endpoints")
+        elif service is not None:
+            # Endpoints only say where traffic would go: the grader's own pod sends some through the Service.
+            replies = http_get(ctx, service_url(ctx, service), count=4)
+            answered = sorted({b.strip() for b in replies.bodies})
+            if replies.bodies and answered == ["gate-a"] and not replies.failures:
+                score += 0.25
+            elif not replies.bodies:
+                problems.append(f"gate-a is Ready but the grader's {replies.count} requests to {replies.url} got no "
+                                "answer" + ("" if "gate-a" not in ready else
+                                            " although gate-a is among its endpoints"))
+                hints.append("The Service's targetPort must be the port the pods listen on (8080), and its "
+                             "selector must match them.")
+            else:
+                problems.append(f"requests to {replies.url} were answered by {answered} with "
+                                f"{replies.failures} failures, not by gate-a alone")
     if pods["gate-b"] is not None:
         if is_ready(pods["gate-b"]) or "gate-b" in ready:
             problems.append("gate-b is Ready too")
@@ -211,7 +280,8 @@ def readiness_gates_traffic(ctx):
         elif service is not None and not problems:
             problems.append("gate-b is not among the service's endpoints at all")
     return summarize(score, problems, hints,
-                     f"Service 'gate' sends traffic to {sorted(ready)} only; gate-b runs but is not ready.")
+                     f"Requests to Service 'gate' from the grader's pod reach {sorted(ready)} only; gate-b runs "
+                     "but is not ready.")
 
 
 def _token_line(log: str) -> str | None:

@@ -13,6 +13,8 @@ from labsupport.checks import CheckSuite, fail, ok, partial
 from labsupport.facts import (CONTROL_PLANE_ROLE, annotations_of, condition_true, conditions, is_ready, labels_of,
                               selector_text, selects)
 from labsupport.labs.common import endpoint_addresses, selector_mismatch, summarize
+from labsupport.labs.evidence import healing
+from labsupport.labs.traffic import http_get, service_url
 from labsupport.podexec import exec_in_pod
 from labsupport.waits import rolled_out
 
@@ -69,9 +71,27 @@ def replicaset_self_heals(ctx):
         problems.append(f"pod {deleted.strip()} still exists")
         hints.append(f"Delete it: `kubectl delete pod {deleted.strip()}`.")
     else:
-        score += 0.5
+        # A name is a claim: the ReplicaSet's and the kubelet's events confirm it was created, stopped, replaced.
+        healed = healing(ctx, rs, deleted.strip(), find.pods(ctx.clients, ctx.namespace))
+        if healed.problem:
+            problems.append(healed.problem)
+            hints.append("Delete one of rs-demo's running pods and record the name of the pod you deleted.")
+        else:
+            score += 0.5
     return summarize(score, problems, hints,
                     f"Pod {deleted and deleted.strip()} is gone and rs-demo runs {want} Ready pods again: {ready}.")
+
+
+def _replicas_changed_by(rs: dict) -> str | None:
+    """How spec.replicas was last changed by hand: the scale subresource, or an update (patch, edit); None when
+    only an apply (the manifest) owns it."""
+    for entry in rs["metadata"].get("managedFields") or []:
+        owns = "f:replicas" in ((entry.get("fieldsV1") or {}).get("f:spec") or {})
+        if entry.get("subresource") == "scale":
+            return f"with the scale subresource, by {entry.get('manager')}"
+        if owns and entry.get("operation") == "Update":
+            return f"with an update by {entry.get('manager')}"
+    return None
 
 
 @SUITE.check(id="scaled-by-hand", task=1, title="rs-demo scaled by hand to 3 replicas", points=1,
@@ -81,14 +101,18 @@ def scaled_by_hand(ctx):
     if rs is None:
         return fail(f"No ReplicaSet 'rs-demo' in namespace {ctx.namespace}.")
     replicas = rs["spec"].get("replicas", 1)
-    by_scale = any(m.get("subresource") == "scale" for m in rs["metadata"].get("managedFields") or [])
     if replicas != 3:
         return fail(f"rs-demo wants {replicas} replicas, not 3.")
-    if not by_scale:
-        return partial(0.5, "rs-demo has 3 replicas, but they were not set through its scale subresource.",
-                       "Create it with 2 replicas and scale it with `kubectl scale rs rs-demo --replicas=3`, the "
-                       "command (and API) an autoscaler would use too.")
-    return ok("rs-demo was scaled to 3 replicas with its scale subresource.")
+    how = _replicas_changed_by(rs)
+    if how is None:
+        return partial(0.5, "rs-demo has 3 replicas, but only as written in its manifest: it was not scaled.",
+                       "Create it with 2 replicas and scale it with `kubectl scale rs rs-demo --replicas=3` (the "
+                       "scale subresource, which an autoscaler uses too) or `kubectl patch`.")
+    ready = [p for p in _owned(ctx, "Pod", rs) if is_ready(p) and not p["metadata"].get("deletionTimestamp")]
+    if len(ready) != 3:
+        return partial(0.75, f"rs-demo was scaled to 3 ({how}) but has {len(ready)} Ready pods.",
+                       "`kubectl describe rs rs-demo` shows its events.")
+    return ok(f"rs-demo was scaled to 3 replicas ({how}) and runs 3 Ready pods.")
 
 
 @SUITE.check(id="rollout-and-rollback", task=2,
@@ -181,7 +205,16 @@ def canary(ctx):
         behind = {track: sorted(p["metadata"]["name"] for p in group if p["metadata"]["name"] in ready)
                   for track, group in pods.items()}
         if all(chosen.get(t) for t in ("stable", "canary")) and all(behind.get(t) for t in ("stable", "canary")):
-            score += 0.5
+            # Endpoints say where traffic would go; the grader's own pod sends it and reads the versions back.
+            replies = http_get(ctx, service_url(ctx, service), count=40)
+            seen = sorted({w for b in replies.bodies for w in b.split() if w in ("v1", "v2")})
+            if seen == ["v1", "v2"]:
+                score += 0.5
+            else:
+                problems.append(f"the grader's {replies.count} requests to {replies.url} got {len(replies.bodies)} "
+                                f"answers with versions {seen or 'none'}, not both v1 and v2")
+                hints.append("The Service's targetPort must be the port the pods serve on (8080); both tracks "
+                             "must answer.")
         elif all(chosen.get(t) for t in ("stable", "canary")):
             problems.append(f"the service selects both tracks but has ready endpoints {behind}")
             hints.append("Wait until the pods are Ready: `kubectl get endpointslices -l "
@@ -197,8 +230,8 @@ def canary(ctx):
             else:
                 problems.append(f"the service selects {count} pods: {selector_mismatch(service, everyone)}")
                 hints.append("The Service's selector must match labels that stable and canary pods both carry.")
-    return summarize(score, problems, hints, "Service shop sends traffic to both tracks: 3 stable (v1) and 1 canary "
-                                            "(v2) pods.")
+    return summarize(score, problems, hints, "Requests to Service shop from the grader's pod reach both tracks: "
+                                            "3 stable (v1) and 1 canary (v2) pods.")
 
 
 @SUITE.check(id="daemonset-every-node", task=4,
@@ -212,6 +245,11 @@ def daemonset_every_node(ctx):
     covered = {p["spec"].get("nodeName") for p in _owned(ctx, "Pod", ds) if is_ready(p)}
     missing = sorted(set(nodes) - covered)
     if not missing:
+        if not _reads_var_log(ds):
+            return partial(0.75, f"node-agent has a Ready pod on each of the {len(nodes)} nodes, but does not mount "
+                                 "the node's /var/log read-only (a hostPath volume with readOnly: true).",
+                           "An agent that only reads logs must not be able to change the node: mount the hostPath "
+                           "/var/log with readOnly: true at /host/var/log.")
         return ok(f"node-agent has a Ready pod on each of the {len(nodes)} nodes: {sorted(nodes)}.")
     tainted = [name for name in missing
                if any(t.get("key") == CONTROL_PLANE_TAINT for t in nodes[name]["spec"].get("taints") or [])]
@@ -225,6 +263,16 @@ def daemonset_every_node(ctx):
     return partial(len(covered & set(nodes)) / len(nodes),
                    f"node-agent has Ready pods on {len(covered & set(nodes))} of {len(nodes)} nodes; none on "
                    f"{missing}.", hint)
+
+
+def _reads_var_log(ds: dict) -> bool:
+    """The pod template mounts a hostPath volume of the node's /var/log, read-only, in every container."""
+    spec = ds["spec"]["template"]["spec"]
+    host = {v["name"] for v in spec.get("volumes") or []
+            if ((v.get("hostPath") or {}).get("path") or "").rstrip("/") == "/var/log"}
+    containers = spec.get("containers") or []
+    return bool(host) and all(any(m.get("name") in host and m.get("readOnly") for m in c.get("volumeMounts") or [])
+                              for c in containers)
 
 
 def _boots(ctx, pod: str) -> list[str] | None:
@@ -328,7 +376,8 @@ def job_retries(ctx):
     condition = conditions(job).get("Failed") or {}
     if condition.get("status") != "True":
         return partial(0.5, f"doomed has not given up yet: {failed} failed pods, backoffLimit {limit}.",
-                       "Its command must always fail (exit 1); with backoffLimit: 1 it gives up after 2 pods.")
+                       "Its command must always fail (exit 1); with backoffLimit: 1 it gives up after 2 failed pods "
+                       "(backoffLimit + 1).")
     if limit != 1:
         return partial(0.5, f"doomed failed ({condition.get('reason')}) with backoffLimit {limit}.",
                        "Set backoffLimit: 1: one retry, then the Job is Failed.")
