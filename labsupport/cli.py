@@ -215,8 +215,9 @@ def _workshop(args) -> int:
     return run(args)
 
 
-COMMANDS = {"edition": _edition, "grade": _grade, "grade-class": _grade_class, "new-lab": _new_lab, "cluster": _cluster, "workshop": _workshop,
-            "fault": faultcli.fault, "reset": faultcli.reset, "doctor": faultcli.doctor}
+COMMANDS = {"edition": _edition, "grade": _grade, "grade-class": _grade_class, "new-lab": _new_lab,
+            "cluster": _cluster, "workshop": _workshop, "fault": faultcli.fault, "reset": faultcli.reset,
+            "doctor": faultcli.doctor}
 
 
 def main(argv: list[str] | None = None) -> int:
