@@ -92,9 +92,9 @@ def grade(notebook: str | os.PathLike, lab_id: str, *, out: str | os.PathLike, c
             return result
         finally:
             if keep_namespace and tenant:
-                progress(f"grade: kept tenant {namespace}; remove it with `kubectl delete namespace "
-                         f"{' '.join(tenant.namespaces)}` and `kubectl delete clusterrolebinding "
-                         f"-l {TENANT_LABEL}={namespace}`")
+                progress(f"grade: kept tenant {namespace}; remove it with labsupport.grade.delete_grading_namespaces"
+                         f" or `kubectl delete namespace {' '.join(tenant.namespaces)}`, `kubectl delete "
+                         f"clusterrolebinding -l {TENANT_LABEL}={namespace}` and its own objects named {namespace}-...")
             else:
                 gone = tenancy.teardown(clients, namespace, namespaces=tenant.namespaces if tenant else ())
                 progress(f"grade: namespaces {', '.join(gone.namespaces)} deleted in {gone.seconds:.1f}s" +
