@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +69,7 @@ def run_notebook(notebook: str | os.PathLike, *, tenant: Tenant, lab_id: str, cl
                               "kubeconfig": str(box.kubeconfig)},
                "cell_timeout": cell_timeout, "timeout": timeout, "result": str(box.work / "result.json")}
         code = f"import sys, {child_module} as runner; runner.child_main(sys.argv[1])"
+        job["deadline"] = time.time() + timeout  # from now: the runner's start-up is part of the notebook's time
         result = box.run([sys.executable, "-c", code, json.dumps(job)], timeout=timeout + CHILD_GRACE,
                          output=child_output if child_output is not None else subprocess.DEVNULL)
         raw = box.read_output("result.json", limit=RESULT_LIMIT)
