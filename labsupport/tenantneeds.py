@@ -135,6 +135,9 @@ class Needs:
             lines.append("Cluster-wide objects of its own (named <namespace>-..., checked by an admission policy): "
                          + ", ".join(f"{'/'.join(r.verbs)} {','.join(r.resources)}" for r in self.own_cluster_objects)
                          + ".")
+        if self.lab_quota_in:
+            lines.append("Its own ResourceQuota and LimitRange in " + ", ".join(
+                f"<namespace>-{s}" for s in self.lab_quota_in) + " (the grader's quota there caps object counts only).")
         if self.cluster_write:
             lines.append("Cluster-wide writes: " + ", ".join(
                 f"{'/'.join(r.verbs)} {','.join(r.resources)}" for r in self.cluster_write) + "; graded one at a time.")
