@@ -112,6 +112,9 @@ def create(clients: Clients, config: dict, name: str, *, lab_id: str, needs: Nee
     ``credential``: "token" (a ServiceAccount token), or "certificate" (a client certificate for user
     ``kindlab-tenant:<name>``, for labs that read the certificate out of the kubeconfig, like lab 01).
 
+    The caller installs the guard policies first (``labsupport.tenantguard.ensure_guard``, once per batch): they
+    alone confine a lab's ``own_cluster_objects`` and ``lab_quota_in`` writes to what is the tenant's own.
+
     ``config`` is the grader's in-memory kubeconfig (labsupport.kube.load_kubeconfig): the tenant's kubeconfig
     points at the same server and CA. ``labels``: more labels for its namespaces (e.g. the grading label). On
     failure everything made so far is removed again.
@@ -122,10 +125,6 @@ def create(clients: Clients, config: dict, name: str, *, lab_id: str, needs: Nee
     namespaces = (name, *(f"{name}-{s}" for s in needs.suffixes))
     seconds = token_lifetime(lifetime)
     try:
-        if needs.own_cluster_objects or needs.lab_quota_in:  # only the guard policies confine these writes
-            from labsupport.tenantguard import ensure_guard
-
-            ensure_guard(clients)
         _make(clients, name, namespaces, lab_id, needs, labels or {})
         if credential == "certificate":
             cert, key = issue(clients, name, seconds=seconds, labels={TENANT_LABEL: name, LAB_LABEL: lab_id})

@@ -36,6 +36,7 @@ from labsupport.errors import LabError
 from labsupport.kube import Clients, list_items, resource_for
 from labsupport.tenancy import ACCOUNT, FIELD_MANAGER, SHARED_LABEL
 from labsupport.tenantcert import USER_PREFIX
+from labsupport.tenantneeds import OWN_KINDS
 
 NAME = "kindlab-tenant-guard"
 OBJECTS = "kindlab-tenant-objects"
@@ -43,10 +44,6 @@ QUOTA = "kindlab-tenant-quota"
 SPEC_HASH = "kindlab.dev/spec-hash"
 API = "admissionregistration.k8s.io/v1"
 VOLUME_ROOT = "/var/lab-volumes"  # where lab 06 keeps node folders (labsupport.labs.lab06_volumes.ROOT)
-# The cluster-scoped kinds a tenant may own (by name) under the objects policy: (apiVersion, kind, resource).
-OWN_KINDS = (("v1", "PersistentVolume", "persistentvolumes"),
-             ("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles"),
-             ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings"))
 ENFORCED_WITHIN = 30.0  # seconds a new or changed policy may take to reach the admission chain
 _NAME_RULE = "A tenant may write only cluster-scoped objects named"
 _GUARDED = "(k.startsWith('pod-security.kubernetes.io/') || k.startsWith('kindlab.dev/'))"
@@ -65,9 +62,8 @@ def _objects_policy(meta: dict) -> dict:
     return {"apiVersion": API, "kind": "ValidatingAdmissionPolicy", "metadata": meta, "spec": {
         "failurePolicy": "Fail",
         "matchConstraints": {"resourceRules": [
-            {"apiGroups": [""], "apiVersions": ["*"], "operations": writes, "resources": ["persistentvolumes"]},
-            {"apiGroups": ["rbac.authorization.k8s.io"], "apiVersions": ["*"], "operations": writes,
-             "resources": ["clusterroles", "clusterrolebindings"]}]},
+            {"apiGroups": [api_version.rpartition("/")[0]], "apiVersions": ["*"], "operations": writes,
+             "resources": [resource]} for api_version, _, resource in OWN_KINDS]},
         "matchConditions": [_IS_TENANT],
         "variables": [
             {"name": "tenant", "expression": _TENANT},

@@ -78,6 +78,11 @@ CLUSTER_READ = (
 # diagrams.cluster(ctx) counts the pods of every namespace on each node; it needs a cluster-wide pod list.
 POD_COUNTS = Rule(("",), ("pods",))
 WRITE = ("get", "list", "watch", "create", "update", "patch", "delete")
+# The cluster-scoped kinds a tenant may own, by name, under the guard policy (labsupport.tenantguard) and that
+# teardown deletes by name: (apiVersion, kind, resource). Needs.own_cluster_objects may name only these.
+OWN_KINDS = (("v1", "PersistentVolume", "persistentvolumes"),
+             ("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles"),
+             ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings"))
 SYSTEM_READ = (Rule(("",), ("pods", "services", "endpoints", "configmaps")),
                Rule(("apps",), ("daemonsets", "deployments", "replicasets")),
                Rule(("coordination.k8s.io",), ("leases",)))

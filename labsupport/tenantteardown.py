@@ -2,7 +2,7 @@
 
 A submission may plant finalizers on objects in its namespace (or on the namespace itself) so that deleting the
 namespace never finishes. Teardown deletes the tenant's pods at once (no grace period), everything labelled
-with the tenant, the cluster-scoped objects it may own (named ``<tenant>-...``, ``tenantguard.OWN_KINDS``),
+with the tenant, the cluster-scoped objects it may own (named ``<tenant>-...``, ``tenantneeds.OWN_KINDS``),
 waits ``grace`` seconds by watch, then removes the finalizers of whatever remains (the namespace's own status
 names the leftover resource types) and, as a last resort, finalizes the namespace through its ``/finalize``
 subresource.
@@ -20,6 +20,7 @@ from kubernetes.dynamic.exceptions import DynamicApiError
 from labsupport.config import TENANT_LABEL
 from labsupport.errors import LabError, WaitTimeout
 from labsupport.kube import Clients, list_items, resource_for
+from labsupport.tenantneeds import OWN_KINDS
 from labsupport.waits import wait_for
 
 # "Some resources are remaining: configmaps. has 1 resource instances, widgets.example.com has 2 ..."
@@ -103,8 +104,6 @@ def teardown(clients: Clients, name: str, *, namespaces: tuple[str, ...] = (), g
 
 def _owned(clients: Clients, name: str) -> list[tuple[object, str]]:
     """(resource, name) of the cluster-scoped objects named ``<name>-...`` of the kinds a tenant may own."""
-    from labsupport.tenantguard import OWN_KINDS
-
     found = []
     for api_version, kind, _ in OWN_KINDS:
         resource = resource_for(clients, kind, api_version)

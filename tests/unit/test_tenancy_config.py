@@ -2,8 +2,8 @@
 
 from labsupport.kube import connect_config
 from labsupport.tenancy import MIN_TOKEN_SECONDS, tenant_kubeconfig, token_lifetime
-from labsupport.tenantguard import OBJECTS, OWN_KINDS, VOLUME_ROOT, policy
-from labsupport.tenantneeds import LAB_NEEDS, Quota, needs_for
+from labsupport.tenantguard import OBJECTS, VOLUME_ROOT, policy
+from labsupport.tenantneeds import LAB_NEEDS, OWN_KINDS, Quota, needs_for
 
 GRADER = {"apiVersion": "v1", "kind": "Config", "current-context": "kind-kindlab",
           "clusters": [{"name": "kind-kindlab", "cluster": {"server": "https://127.0.0.1:6443",
