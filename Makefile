@@ -22,7 +22,7 @@ export PATH := $(BIN):$(PATH)
 KINDLAB_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kindlab
 export KINDLAB_CACHE
 
-.PHONY: help setup tools engine images cluster cluster-down lab test test-unit check-notebooks grade bench edition doctor reset
+.PHONY: help setup tools engine images cluster cluster-down lab test test-unit check-notebooks grade grade-class bench edition doctor reset
 
 help:
 	@echo "make lab     - set up, create the cluster, open JupyterLab on the workbook"
@@ -30,6 +30,7 @@ help:
 	@echo "make images  - build the node image and lab images from source (air-gapped)"
 	@echo "make cluster [CONFIG=clusters/kind-1node.yaml] [RECREATE=1]"
 	@echo "make grade NOTEBOOK=path.ipynb LAB=01"
+	@echo "make grade-class SUBMISSIONS=dir LAB=02 [JOBS=4] [ROSTER=roster.csv]"
 	@echo "make doctor [REPAIR=1] - check (and repair) the cluster; make reset LAB=NN [NAMESPACE=NS]"
 
 # Python environment (venv unless the kindlab conda env is active); re-run when pyproject.toml changes.
@@ -108,6 +109,12 @@ reset: setup
 
 grade: setup
 	$(PY) -m labsupport grade $(NOTEBOOK) --lab $(LAB) --out reports/grade-$(LAB)
+
+# A class: every file in SUBMISSIONS graded JOBS at a time, each as its own tenant and sandbox user.
+JOBS ?= 4
+grade-class: setup
+	$(PY) -m labsupport grade-class $(SUBMISSIONS) --lab $(LAB) --jobs $(JOBS) --out reports/class-$(LAB) \
+	  $(if $(ROSTER),--roster $(ROSTER))
 
 bench: cluster
 	$(PY) benchmarks/cluster_create.py

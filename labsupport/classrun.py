@@ -73,12 +73,26 @@ def _read_report(out: Path) -> dict | None:
     return report if isinstance(report, dict) and isinstance(report.get("checks"), list) else None
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
+STOP_GRACE = 60  # seconds a stopped worker gets to kill its sandbox and tear its tenant down before SIGKILL
+
+
+def _kill_group(proc: subprocess.Popen, grace: float = STOP_GRACE) -> None:
+    """SIGTERM the worker's process group (the grader then kills its sandbox — the kernel's own session and
+    cgroup — and tears its tenant down), SIGKILL whatever is left after ``grace`` seconds."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, None)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=wait)
+            if sig == signal.SIGTERM:  # the leader is gone; anything else left in its group goes now
+                os.killpg(proc.pid, signal.SIGKILL)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+        except ProcessLookupError:
+            return
 
 
 def run_class(submissions: list[Path], command: Command, *, lab_id: str, out: str | os.PathLike, jobs: int = 4,

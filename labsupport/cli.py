@@ -2,6 +2,7 @@
 
     edition [--check]                       write (or check) the learner editions from the answer keys
     grade NOTEBOOK --lab NN                 run a notebook in a fresh namespace and grade it
+    grade-class DIR --lab NN --jobs N       grade every submission in DIR, N at a time; class reports
     new-lab NN slug                         write a new lab from the template (answer key, checks, test data)
     cluster up|down|status|image|preflight|addons [--name kindlab]   the lab cluster's life cycle
     workshop up|cards|status|class|hub|down [--name ws]                a room of students on one cluster
@@ -59,6 +60,10 @@ def parser() -> argparse.ArgumentParser:
     gr.add_argument("--keep-namespace", action="store_true", help="keep the grading namespace for debugging")
     gr.add_argument("--cluster", default="kindlab", help="kind cluster name (default kindlab)")
     gr.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    gr.add_argument("--slot", type=int, help="sandbox slot (user kindlab-grader-SLOT) to try first")
+    gr.add_argument("--require-isolation", action="store_true",
+                    help="refuse to grade unless the notebook can run as its own user (the grader is root)")
+    _grade_class_parser(sub)
 
     nl = sub.add_parser("new-lab", help="write a new lab from the template: answer key, checks, test data, "
                                         "learner edition")
@@ -74,6 +79,20 @@ def parser() -> argparse.ArgumentParser:
     workshop_parser(sub)
     faultcli.register(sub, _lab_id)
     return top
+
+
+def _grade_class_parser(sub) -> None:
+    gc = sub.add_parser("grade-class", help="grade every submission in a folder in parallel; class reports")
+    gc.add_argument("folder", type=Path, metavar="SUBMISSIONS_DIR", help="one file per submission")
+    gc.add_argument("--lab", type=_lab_id, required=True, help="lab id, two digits (e.g. 03)")
+    gc.add_argument("--jobs", type=int, default=4, help="submissions graded at once (default 4)")
+    gc.add_argument("--out", type=Path, help="report folder (default: reports/class-NN)")
+    gc.add_argument("--roster", type=Path, help="CSV with a `file` and a `student` column")
+    gc.add_argument("--cell-timeout", type=_seconds, default=300, help="seconds per cell (default 300)")
+    gc.add_argument("--timeout", type=_seconds, default=1200, help="seconds per notebook (default 1200)")
+    gc.add_argument("--overall-timeout", type=_seconds, help="seconds for the whole class (default: none)")
+    gc.add_argument("--cluster", default="kindlab", help="kind cluster name (default kindlab)")
+    gc.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
 
 
 def _new_lab(args) -> int:
@@ -128,14 +147,40 @@ def _edition(args) -> int:
 
 
 def _grade(args) -> int:
+    import os
+    import signal
+
     from labsupport.grade import grade
 
+    if args.require_isolation and os.geteuid() != 0:
+        raise LabError("--require-isolation: the grader is not root, so the notebook would run as this user.",
+                       hint="Run the grader as root (e.g. in a CI container) or drop --require-isolation.")
+
+    def stop(signum, frame):  # grade-class stops a worker with SIGTERM: unwind, so the sandbox and tenant go
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise SystemExit(143)
+
+    signal.signal(signal.SIGTERM, stop)
     out = args.out or Path("reports") / f"grade-{args.lab}-{args.notebook.stem}"
     result = grade(args.notebook, args.lab, out=out, cell_timeout=args.cell_timeout, timeout=args.timeout,
                    keep_namespace=args.keep_namespace, cluster_name=args.cluster, kubeconfig=args.kubeconfig,
-                   progress=lambda line: print(line, file=sys.stderr, flush=True), child_output=sys.stderr)
+                   progress=lambda line: print(line, file=sys.stderr, flush=True), child_output=sys.stderr,
+                   slot=args.slot)
     print(result.to_markdown())
     return 0 if result.passed else 1
+
+
+def _grade_class(args) -> int:
+    from labsupport.gradeclass import grade_class
+
+    out = args.out or Path("reports") / f"class-{args.lab}"
+    run = grade_class(args.folder, args.lab, out=out, jobs=args.jobs, cell_timeout=args.cell_timeout,
+                      timeout=args.timeout, overall_timeout=args.overall_timeout, roster=args.roster,
+                      cluster_name=args.cluster, kubeconfig=args.kubeconfig,
+                      progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print((Path(out) / "summary.md").read_text())
+    print(f"grade-class: {len(run.rows)} rows in {run.seconds:.0f}s; reports in {out}", file=sys.stderr)
+    return 0  # every submission has its row, whatever its status: the class was graded
 
 
 def _cluster(args) -> int:
@@ -170,8 +215,9 @@ def _workshop(args) -> int:
     return run(args)
 
 
-COMMANDS = {"edition": _edition, "grade": _grade, "new-lab": _new_lab, "cluster": _cluster, "workshop": _workshop,
-            "fault": faultcli.fault, "reset": faultcli.reset, "doctor": faultcli.doctor}
+COMMANDS = {"edition": _edition, "grade": _grade, "grade-class": _grade_class, "new-lab": _new_lab,
+            "cluster": _cluster, "workshop": _workshop, "fault": faultcli.fault, "reset": faultcli.reset,
+            "doctor": faultcli.doctor}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -93,22 +93,35 @@ def execute(notebook: Path, output: Path, parameters: dict, *, cell_timeout: flo
         outcome = {"ok": False, "ename": "TimeoutError", "evalue": f"the notebook ran past {timeout:g}s"}
     except (OSError, ValueError):
         outcome = {"ok": False, "ename": "GradingError", "evalue": "the notebook runner died without a result"}
-    seconds = time.monotonic() - started
+    return execution_from(nb, outcome, _read_quietly(output) if not outcome.get("ok") else None,
+                          time.monotonic() - started)
+
+
+def execution_from(nb: nbformat.NotebookNode, outcome: dict, executed: nbformat.NotebookNode | None,
+                   seconds: float) -> Execution:
+    """How a run of the submitted ``nb`` ended, from the runner's ``outcome`` (ok, or ename/evalue/cell_index)
+    and the executed copy (None if there is none), which locates the failed cell when a timeout left no index."""
     cells = len(nb.cells)
     if outcome.get("ok"):
         return Execution(True, seconds, cells)
-    executed = _read_quietly(output)
     index = _failed_cell(executed, outcome.get("cell_index"))
     first = _first_line(nb.cells[index].source) if index is not None and index < cells else ""
-    return Execution(False, seconds, cells, CellError(index, first, outcome.get("ename", "Error"),
-                                                      _first_line(outcome.get("evalue", ""))))
+    return Execution(False, seconds, cells, CellError(index, first, str(outcome.get("ename", "Error")),
+                                                      _first_line(str(outcome.get("evalue", "")))))
 
 
-def _read_quietly(path: Path) -> nbformat.NotebookNode | None:
+def _read_quietly(path: Path | bytes | None) -> nbformat.NotebookNode | None:
+    """The executed notebook from a file or bytes; None when missing or unreadable."""
     try:
-        return nbformat.read(path, as_version=4)
+        return nbformat.reads(path.decode(), as_version=4) if isinstance(path, bytes) else \
+            nbformat.read(path, as_version=4)
     except Exception:  # a run killed mid-save leaves no usable notebook; the error is reported without a cell
         return None
+
+
+def read_executed(data: bytes | None) -> nbformat.NotebookNode | None:
+    """The executed notebook's bytes (as a sandbox returns them) parsed, or None."""
+    return _read_quietly(data) if data else None
 
 
 def _failed_cell(executed: nbformat.NotebookNode | None, executed_index: int | None) -> int | None:
@@ -136,21 +149,25 @@ def child_main(job_json: str) -> None:
     from papermill.exceptions import PapermillExecutionError
 
     job = json.loads(job_json)
-    deadline = time.monotonic() + job["timeout"]
+    # The deadline the grader set when it started this process (wall clock), so our own start-up counts too.
+    deadline = job.get("deadline") or time.time() + job["timeout"]
 
     def cell_timeout(cell) -> float:
         # Each cell gets its own limit, cut short by the overall deadline, so nbclient stops the kernel cleanly.
-        return max(1.0, min(job["cell_timeout"], deadline - time.monotonic()))
+        return max(1.0, min(job["cell_timeout"], deadline - time.time()))
 
     try:
+        # shutdown_kernel="immediate": a kernel stuck in a loop never answers a polite shutdown request, and
+        # waiting for it would delay the report of a hung notebook by jupyter_client's shutdown wait.
         papermill.execute_notebook(job["input"], job["output"], parameters=job["parameters"],
                                    kernel_name="python3", cwd=job["cwd"], progress_bar=True, log_output=False,
-                                   execution_timeout=job["cell_timeout"], timeout_func=cell_timeout)
+                                   execution_timeout=job["cell_timeout"], timeout_func=cell_timeout,
+                                   shutdown_kernel="immediate")
         outcome = {"ok": True}
     except PapermillExecutionError as exc:
         outcome = {"ok": False, "cell_index": exc.cell_index, "ename": exc.ename, "evalue": exc.evalue}
     except Exception as exc:  # CellTimeoutError, DeadKernelError, ...: the cell is found from the saved notebook
-        overall = time.monotonic() >= deadline - 1
+        overall = time.time() >= deadline - 1
         outcome = {"ok": False, "ename": "TimeoutError" if overall else type(exc).__name__,
                    "evalue": f"the notebook ran past its overall timeout of {job['timeout']:g}s" if overall
                    else str(exc)}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from labsupport.checks import Report, junit_document
@@ -19,6 +19,7 @@ class GradeResult:
     namespace: str
     execution: Execution
     report: Report
+    notes: tuple[str, ...] = field(default=())  # how the submission ran: rights beyond its namespace, isolation
 
     @property
     def passed(self) -> bool:
@@ -27,7 +28,8 @@ class GradeResult:
     def to_dict(self) -> dict:
         return {"notebook": self.notebook, "lab_id": self.lab_id, "namespace": self.namespace,
                 "passed": self.passed, "score": self.report.score, "max_score": self.report.max_score,
-                "execution": asdict(self.execution), "checks": self.report.to_dict()["results"]}
+                "execution": asdict(self.execution), "notes": list(self.notes),
+                "checks": self.report.to_dict()["results"]}
 
     def to_junit_xml(self) -> str:
         suite = self.report.to_junit_element()
@@ -48,15 +50,25 @@ class GradeResult:
             run = f"The notebook ran top to bottom ({ex.cells} cells, {ex.seconds:.0f}s)."
         else:
             run = f"The notebook stopped at {ex.error.describe()}. Every check was still evaluated."
-        return f"# Grade of {Path(self.notebook).name} (lab {self.lab_id})\n\n{run}\n\n{self.report.to_markdown()}"
+        notes = "".join(f"- {n}\n" for n in self.notes)
+        notes = f"How it ran:\n\n{notes}\n" if notes else ""
+        return (f"# Grade of {Path(self.notebook).name} (lab {self.lab_id})\n\n{run}\n\n{notes}"
+                f"{self.report.to_markdown()}")
 
 
-def write_reports(result: GradeResult, out: Path, executed: Path) -> None:
+def write_reports(result: GradeResult, out: Path, executed: Path | bytes | None) -> None:
+    """Write report.json, junit.xml, summary.md and executed.ipynb into ``out``. A file already there is
+    replaced, never written through: a link planted in its place is removed, not followed."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
-    (out / "junit.xml").write_text(result.to_junit_xml())
-    (out / "summary.md").write_text(result.to_markdown())
-    if executed.exists():
-        shutil.copyfile(executed, out / "executed.ipynb")
-    else:
-        (out / "executed.ipynb").unlink(missing_ok=True)
+    if isinstance(executed, Path):
+        executed = executed.read_bytes() if executed.is_file() else None
+    files = {"report.json": json.dumps(result.to_dict(), indent=2) + "\n", "junit.xml": result.to_junit_xml(),
+             "summary.md": result.to_markdown(), "executed.ipynb": executed}
+    for name, content in files.items():
+        path = out / name
+        path.unlink(missing_ok=True)
+        if content is None:
+            continue
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content.encode() if isinstance(content, str) else content)

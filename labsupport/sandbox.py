@@ -142,7 +142,11 @@ class Sandbox:
             with os.fdopen(fd, "w") as fh:
                 yaml.safe_dump(kubeconfig, fh, sort_keys=False)
         exposed = [Path(p) for p in (python_paths() if expose is None else expose)]
-        self.hide = sorted({str(Path(p).resolve()) for p in hide if Path(p).exists()} |
+        # A hidden folder holding the sandbox itself (a submission graded from /tmp) would hide its work folder.
+        own = self.root.resolve()
+        hide = [Path(p).resolve() for p in hide if Path(p).exists()]
+        self.unhidden = tuple(str(p) for p in hide if p == own or p in own.parents)
+        self.hide = sorted({str(p) for p in hide if str(p) not in self.unhidden} |
                            (_grader_credentials() if self.root_user else set()) |
                            ({str(p) for p in _blocked_ancestors(exposed, self.user)} if self.user else set()))
         self.expose = [str(p) for p in exposed]
@@ -164,9 +168,11 @@ class Sandbox:
         for path in [self.root, *self.root.rglob("*")]:
             os.chown(path, self.user.uid, self.user.gid, follow_symlinks=False)
 
-    def add_file(self, source: str | os.PathLike, name: str | None = None) -> Path:
-        """Copy ``source`` into the work folder (a copy: the submission cannot reach the original)."""
-        target = self.work / (name or Path(source).name)
+    def add_file(self, source: str | os.PathLike, name: str | None = None, *, folder: Path | None = None) -> Path:
+        """Copy ``source`` into the work folder, or ``folder`` (e.g. ``self.lib``), as ``name`` (may hold
+        sub-folders). A copy: the submission cannot reach the original."""
+        target = (folder or self.work) / (name or Path(source).name)
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         self._chown_tree()
         return target
@@ -214,6 +220,9 @@ class Sandbox:
                         "no private mounts: answer keys readable if the grader can read them"]
         if not self.cgroup:
             missing.append("no cgroup: memory and process count are not capped; " + sandboxcgroup.why_unavailable())
+        if self.unhidden:
+            missing.append(f"{', '.join(self.unhidden)} not hidden: the sandbox itself lies inside; keep "
+                           "submissions and reports elsewhere than the temporary folder")
         return Isolation(bool(self.user), bool(self.user), bool(self.cgroup), tuple(missing))
 
     def run(self, argv: list[str], *, timeout: float, env: dict[str, str] | None = None,
@@ -231,6 +240,7 @@ class Sandbox:
         proc = subprocess.Popen([sys.executable, "-I", "-S", sandboxlaunch.__file__, json.dumps(job)],
                                 stdin=subprocess.DEVNULL, stdout=output, stderr=output, start_new_session=True,
                                 close_fds=True, env={})
+        self._session = proc.pid  # close() kills it too if the grader is stopped while this waits
         timed_out = False
         try:
             proc.wait(timeout=timeout)
@@ -257,7 +267,7 @@ class Sandbox:
         return len(victims)
 
     def close(self) -> None:
-        self.kill_all()
+        self.kill_all(getattr(self, "_session", None))
         if self.cgroup:
             self.cgroup.remove()
         shutil.rmtree(self.root, ignore_errors=True)

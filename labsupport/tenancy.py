@@ -9,8 +9,9 @@ What a tenant gets, every object labelled ``kindlab.dev/tenant=<name>`` so teard
   is a cluster-wide right that RBAC cannot limit by name, so a tenant never gets it. Pod Security admission
   labels (enforce the lab's level, warn and audit ``restricted``), a ResourceQuota and a LimitRange in each;
 - ServiceAccount ``kindlab-tenant`` bound to the built-in ClusterRole ``edit`` in those namespaces (no
-  RoleBindings, no quota edits, no namespace deletion), ``patch`` on the suffix namespaces themselves (a lab
-  applies them), and the reads and writes the lab declares elsewhere;
+  RoleBindings, no quota edits, no namespace deletion) plus the lab's ``namespace_rules`` there, ``patch`` on
+  the suffix namespaces themselves (a lab applies them), and the reads and writes the lab declares elsewhere
+  (cluster objects of its own only under the guard policy, ``labsupport.tenantguard``);
 - a token from the TokenRequest API that expires after ``lifetime`` (at least the API's minimum of 600 s) and
   dies with the ServiceAccount at teardown, returned in an in-memory kubeconfig for the grader's API server.
 A ValidatingAdmissionPolicy (``labsupport.tenantguard``) stops tenants from relabelling their namespaces (Pod
@@ -30,7 +31,7 @@ from labsupport.config import LAB_LABEL, TENANT_LABEL
 from labsupport.errors import LabError
 from labsupport.kube import Clients
 from labsupport.tenantcert import issue, user_name
-from labsupport.tenantneeds import Needs, Rule
+from labsupport.tenantneeds import WRITE, Needs, Rule
 
 SHARED_LABEL = "kindlab.dev/tenancy"  # value "shared": ClusterRoles many tenants use; never deleted per tenant
 ACCOUNT = "kindlab-tenant"
@@ -105,14 +106,18 @@ def _binding(name: str, tenant: str, lab_id: str, role_kind: str, role: str, sub
 
 
 def create(clients: Clients, config: dict, name: str, *, lab_id: str, needs: Needs, lifetime: float,
-           credential: str = "token") -> Tenant:
+           credential: str = "token", labels: dict[str, str] | None = None) -> Tenant:
     """Make tenant ``name`` (its namespace's name) for lab ``lab_id``; its credential lasts ``lifetime`` seconds.
 
     ``credential``: "token" (a ServiceAccount token), or "certificate" (a client certificate for user
     ``kindlab-tenant:<name>``, for labs that read the certificate out of the kubeconfig, like lab 01).
 
+    The caller installs the guard policies first (``labsupport.tenantguard.ensure_guard``, once per batch): they
+    alone confine a lab's ``own_cluster_objects`` and ``lab_quota_in`` writes to what is the tenant's own.
+
     ``config`` is the grader's in-memory kubeconfig (labsupport.kube.load_kubeconfig): the tenant's kubeconfig
-    points at the same server and CA. On failure everything made so far is removed again.
+    points at the same server and CA. ``labels``: more labels for its namespaces (e.g. the grading label). On
+    failure everything made so far is removed again.
     """
     if credential not in ("token", "certificate"):
         raise LabError(f"Unknown credential {credential!r}.", hint='Use "token" or "certificate".')
@@ -120,7 +125,7 @@ def create(clients: Clients, config: dict, name: str, *, lab_id: str, needs: Nee
     namespaces = (name, *(f"{name}-{s}" for s in needs.suffixes))
     seconds = token_lifetime(lifetime)
     try:
-        _make(clients, name, namespaces, lab_id, needs)
+        _make(clients, name, namespaces, lab_id, needs, labels or {})
         if credential == "certificate":
             cert, key = issue(clients, name, seconds=seconds, labels={TENANT_LABEL: name, LAB_LABEL: lab_id})
             user = {"client-certificate-data": cert, "client-key-data": key}
@@ -140,20 +145,34 @@ def create(clients: Clients, config: dict, name: str, *, lab_id: str, needs: Nee
                   time.monotonic() - started, needs)
 
 
-def _make(clients: Clients, name: str, namespaces: tuple[str, ...], lab_id: str, needs: Needs) -> None:
+def _make(clients: Clients, name: str, namespaces: tuple[str, ...], lab_id: str, needs: Needs,
+          labels: dict[str, str]) -> None:
     core, rbac = clients.core, clients.rbac
+    lab_quota = {f"{name}-{s}" for s in needs.lab_quota_in}  # the lab's own quota task: counts only, no LimitRange
     for ns in namespaces:
-        _create(core.create_namespace, body={"metadata": _meta(ns, name, lab_id, **_pod_security(needs.pod_security))},
-                what=f"namespace {ns}")
+        _create(core.create_namespace, what=f"namespace {ns}",
+                body={"metadata": _meta(ns, name, lab_id, **labels, **_pod_security(needs.pod_security))})
         _create(core.create_namespaced_resource_quota, ns, what=f"quota in {ns}",
-                body={"metadata": _meta("kindlab-tenant", name, lab_id), "spec": {"hard": needs.quota.hard()}})
-        _create(core.create_namespaced_limit_range, ns, what=f"limit range in {ns}",
-                body={"metadata": _meta("kindlab-tenant", name, lab_id), "spec": {"limits": [needs.quota.limit_range()]}})
+                body={"metadata": _meta("kindlab-tenant", name, lab_id),
+                      "spec": {"hard": needs.quota.hard(counts_only=ns in lab_quota)}})
+        if ns not in lab_quota:
+            _create(core.create_namespaced_limit_range, ns, what=f"limit range in {ns}", body={
+                "metadata": _meta("kindlab-tenant", name, lab_id), "spec": {"limits": [needs.quota.limit_range()]}})
     _create(core.create_namespaced_service_account, name, what=f"ServiceAccount {ACCOUNT}",
             body={"metadata": _meta(ACCOUNT, name, lab_id), "automountServiceAccountToken": False})
     for ns in namespaces:
         _create(rbac.create_namespaced_role_binding, ns, what=f"edit binding in {ns}",
                 body=_binding("kindlab-tenant-edit", name, lab_id, "ClusterRole", "edit", name))
+    if needs.namespace_rules:
+        role = _cluster_role(clients, "kindlab-tenant-more", needs.namespace_rules)
+        for ns in namespaces:
+            _create(rbac.create_namespaced_role_binding, ns, what=f"more rights in {ns}",
+                    body=_binding("kindlab-tenant-more", name, lab_id, "ClusterRole", role, name))
+    if lab_quota:  # the lab's own quota task; the guard policy keeps the grader's quota out of reach
+        role = _cluster_role(clients, "kindlab-tenant-quota", (Rule(("",), ("resourcequotas", "limitranges"), WRITE),))
+        for ns in sorted(lab_quota):
+            _create(rbac.create_namespaced_role_binding, ns, what=f"quota rights in {ns}",
+                    body=_binding("kindlab-tenant-quota", name, lab_id, "ClusterRole", role, name))
     if len(namespaces) > 1:
         # A lab applies its extra namespace (server-side apply = patch); the guard policy keeps its labels.
         own = Rule(("",), ("namespaces",), ("get", "patch"))
@@ -163,7 +182,8 @@ def _make(clients: Clients, name: str, namespaces: tuple[str, ...], lab_id: str,
                 "rules": [{**own.to_dict(), "resourceNames": [ns]}]})
             _create(rbac.create_namespaced_role_binding, ns, what=f"namespace binding in {ns}",
                     body=_binding("kindlab-tenant-namespace", name, lab_id, "Role", "kindlab-tenant-namespace", name))
-    for prefix, rules in (("kindlab-tenant-read", needs.cluster_read), ("kindlab-tenant-write", needs.cluster_write)):
+    for prefix, rules in (("kindlab-tenant-read", needs.cluster_read), ("kindlab-tenant-write", needs.cluster_write),
+                          ("kindlab-tenant-own", needs.own_cluster_objects)):
         if rules:
             role = _cluster_role(clients, prefix, rules)
             _create(rbac.create_cluster_role_binding, what=f"{prefix} binding",

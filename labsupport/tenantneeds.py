@@ -46,11 +46,16 @@ class Quota:
     default_limit_memory: str = "128Mi"
     max_container_memory: str = "1Gi"
 
-    def hard(self) -> dict[str, str]:
+    def hard(self, *, counts_only: bool = False) -> dict[str, str]:
+        """The quota's caps; ``counts_only``: objects and storage but no cpu or memory (a namespace whose cpu and
+        memory quota the lab itself teaches: a quota on them would make every pod state them, and a LimitRange
+        would fill in what the learner's own LimitRange must)."""
         hard = {"pods": str(self.pods), "requests.storage": self.requests_storage,
                 "persistentvolumeclaims": str(self.claims), "services": str(self.services),
                 # LoadBalancer/NodePort Services open ports on every node: one submission must not take them all.
                 "services.nodeports": "2", "services.loadbalancers": "2"}
+        if counts_only:
+            return hard
         for key, value in (("requests.cpu", self.requests_cpu), ("requests.memory", self.requests_memory),
                            ("limits.memory", self.limits_memory)):
             if value is not None:
@@ -72,6 +77,12 @@ CLUSTER_READ = (
 )
 # diagrams.cluster(ctx) counts the pods of every namespace on each node; it needs a cluster-wide pod list.
 POD_COUNTS = Rule(("",), ("pods",))
+WRITE = ("get", "list", "watch", "create", "update", "patch", "delete")
+# The cluster-scoped kinds a tenant may own, by name, under the guard policy (labsupport.tenantguard) and that
+# teardown deletes by name: (apiVersion, kind, resource). Needs.own_cluster_objects may name only these.
+OWN_KINDS = (("v1", "PersistentVolume", "persistentvolumes"),
+             ("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles"),
+             ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings"))
 SYSTEM_READ = (Rule(("",), ("pods", "services", "endpoints", "configmaps")),
                Rule(("apps",), ("daemonsets", "deployments", "replicasets")),
                Rule(("coordination.k8s.io",), ("leases",)))
@@ -83,8 +94,19 @@ class Needs:
 
     ``node_access``: the notebook talks to Docker or the nodes (kind, docker exec, crictl): the kernel then needs
     the host's docker group, which is root on the host, so such a lab cannot be graded least-privilege; the
-    report must say so. ``cluster_write``: it changes cluster-wide state (cordon), so its submissions are graded
-    one at a time.
+    report says so. Reading through Docker changes nothing shared, so such a lab is still graded in parallel.
+    ``cluster_write``: it changes cluster-wide state (cordon), so its submissions are graded one at a time.
+    ``credential``: "token" (ServiceAccount token), or "certificate" for a lab whose notebook reads the client
+    certificate out of its kubeconfig (lab 01 teaches authentication with it).
+    ``namespace_rules``: rights in each of its own namespaces beyond the built-in ``edit`` (which has no RBAC
+    objects and no custom resources such as Gateway API routes).
+    ``own_cluster_objects``: cluster-scoped writes that the guard policy (``labsupport.tenantguard``) confines to
+    objects named ``<namespace>-...`` (volumes under the tenant's own node folder, ClusterRoles without
+    aggregation labels, ClusterRoleBindings to the tenant's own accounts); teardown deletes them by that name.
+    They touch nothing another tenant owns, so they do not serialise grading.
+    ``lab_quota_in``: suffixes of namespaces where the lab has the learner write a cpu/memory quota and a
+    LimitRange: the tenant may write both kinds there, and the tenant's own quota there caps object counts only,
+    with no LimitRange (the guard policy keeps it out of the tenant's reach).
     """
 
     suffixes: tuple[str, ...] = ()
@@ -95,10 +117,14 @@ class Needs:
     pod_security: str = "baseline"
     quota: Quota = field(default_factory=Quota)
     node_access: bool = False
+    credential: str = "token"
+    namespace_rules: tuple[Rule, ...] = ()
+    own_cluster_objects: tuple[Rule, ...] = ()
+    lab_quota_in: tuple[str, ...] = ()
 
     @property
     def serialised(self) -> bool:
-        return bool(self.cluster_write) or self.node_access
+        return bool(self.cluster_write)
 
     def describe(self) -> list[str]:
         """Plain sentences for a report: what this lab's submissions were allowed beyond their namespace."""
@@ -106,7 +132,17 @@ class Needs:
         if self.suffixes:
             lines.append("Extra namespaces: " + ", ".join(f"<namespace>-{s}" for s in self.suffixes) + ".")
         if self.node_access:
-            lines.append("Node access (Docker): the notebook ran with host-root-equivalent rights.")
+            lines.append("Node access (Docker group): the notebook ran with host-root-equivalent rights, so this "
+                         "lab cannot be graded least-privilege; grade it on a machine used only for grading.")
+        if self.credential == "certificate":
+            lines.append("Credential: a client certificate with the same rights as the tenant's token.")
+        if self.own_cluster_objects:
+            lines.append("Cluster-wide objects of its own (named <namespace>-..., checked by an admission policy): "
+                         + ", ".join(f"{'/'.join(r.verbs)} {','.join(r.resources)}" for r in self.own_cluster_objects)
+                         + ".")
+        if self.lab_quota_in:
+            lines.append("Its own ResourceQuota and LimitRange in " + ", ".join(
+                f"<namespace>-{s}" for s in self.lab_quota_in) + " (the grader's quota there caps object counts only).")
         if self.cluster_write:
             lines.append("Cluster-wide writes: " + ", ".join(
                 f"{'/'.join(r.verbs)} {','.join(r.resources)}" for r in self.cluster_write) + "; graded one at a time.")
@@ -127,10 +163,41 @@ LAB_NEEDS: dict[str, Needs] = {
         namespace_write=(("kube-system", (Rule(("",), ("pods/exec",), ("create", "get")),)),),
         cluster_write=(Rule(("",), ("nodes",), ("patch", "update")),),  # cordon and uncordon
         quota=Quota(requests_cpu=None),
-        node_access=True),
+        node_access=True,
+        credential="certificate"),  # task 2 reads the client certificate out of the kubeconfig
     "02": Needs(),
     # The DaemonSet mounts the node's /var/log (hostPath), which only the privileged level admits.
     "03": Needs(cluster_read=CLUSTER_READ + (POD_COUNTS,), pod_security="privileged"),
+    "04": Needs(
+        # Task 6 runs its own Traefik with the image of the add-on's Deployment.
+        namespace_read=(("traefik", (Rule(("apps",), ("deployments",)),)),),
+        # Task 5: Gateway and HTTPRoutes (Gateway API resources are not in the built-in edit role).
+        namespace_rules=(Rule(("gateway.networking.k8s.io",), ("gateways", "httproutes"), WRITE),),
+        node_access=True),  # task 2 asks the NodePort from inside a node: `docker exec <node> curl`
+    "05": Needs(
+        suffixes=("shop",),
+        # Which CNI plugin and which NetworkPolicy enforcer run: their DaemonSets, in any namespace.
+        cluster_read=CLUSTER_READ + (Rule(("apps",), ("daemonsets",)),),
+        namespace_read=(("kube-system", (Rule(("",), ("configmaps",)),)),),  # kube-proxy's mode
+        node_access=True),  # routes and kube-proxy's rules read on the nodes (docker exec ip / iptables / nft)
+    "06": Needs(
+        cluster_read=CLUSTER_READ + (Rule(("storage.k8s.io",), ("csidrivers",)),),
+        # A PersistentVolume's events live in default; the provisioner's Deployment in local-path-storage.
+        namespace_read=(("default", (Rule(("",), ("events",)),)),
+                        ("local-path-storage", (Rule(("apps",), ("deployments",)),))),
+        # Hand-made volumes <namespace>-... under /var/lab-volumes/<namespace>/ (the guard policy checks both),
+        # and the sweep at the lab's start deletes those of namespaces that are gone (others' are refused).
+        own_cluster_objects=(Rule(("",), ("persistentvolumes",), WRITE),),
+        pod_security="privileged",  # task 1 mounts a hostPath volume
+        node_access=True),  # node folders read and swept, the kernel's filesystems (docker exec)
+    "07": Needs(
+        suffixes=("dev", "prod"),
+        # Task 5: a Role and RoleBinding for the team in <namespace>-dev (edit has no RBAC objects).
+        namespace_rules=(Rule(("rbac.authorization.k8s.io",), ("roles", "rolebindings"), WRITE),),
+        # Task 5: ClusterRole <namespace>-cluster-view and its ClusterRoleBinding to the team's account.
+        own_cluster_objects=(Rule(("rbac.authorization.k8s.io",), ("clusterroles", "clusterrolebindings"), WRITE),),
+        lab_quota_in=("dev",),  # task 4: the learner's quota and LimitRange in <namespace>-dev
+        node_access=True),  # task 2 reads the Secret from etcd inside the control-plane node
 }
 
 

@@ -1,6 +1,7 @@
 """Grading against the real cluster, with lab 00's checks and notebooks named by expected outcome."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import nbformat
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from labsupport import edition
+from labsupport import edition, tenancy
 from labsupport.config import GRADING_LABEL, LAB_LABEL
 from labsupport.grade import grade
 from labsupport.labs import available, suite_for
@@ -119,4 +120,42 @@ def test_keep_namespace_leaves_it_labelled(clients, tmp_path):
         labels = clients.core.read_namespace(result.namespace).metadata.labels
         assert labels[LAB_LABEL] == "00" and labels[GRADING_LABEL] == "true"
     finally:
-        clients.core.delete_namespace(result.namespace)
+        tenancy.teardown(clients, result.namespace)
+
+
+CONFINED = [
+    "import os, pathlib, subprocess\nprint('UID', os.getuid(), 'SECRET', os.environ.get('GRADER_SECRET'))",
+    # the exploit that worked before: import the answer key from the checkout beside labsupport
+    "import labsupport\nrepo = pathlib.Path(labsupport.__file__).resolve().parents[1]\n"
+    "for p in [repo / 'solutions' / '02-pods.ipynb', {key!r}, {submissions!r}, '/root/.kube/config']:\n"
+    "    try:\n        print('READ', p, len(pathlib.Path(p).read_bytes()))\n"
+    "    except OSError as e:\n        print('NO', p, type(e).__name__)",
+    "r = subprocess.run(['kubectl', 'auth', 'whoami', '-o', 'jsonpath={{.status.userInfo.username}}'], "
+    "capture_output=True, text=True)\nprint('WHO', r.stdout)",
+]
+
+
+def test_kernel_runs_as_the_tenant_and_cannot_read_the_checkout(clients, tmp_path):
+    cells = [nbformat.v4.new_code_cell('lab_id = "02"\nnamespace = "lab-02"\ncluster_name = "kindlab"\n'
+                                       'kubeconfig = None', metadata={"tags": ["parameters"]})]
+    cells += [nbformat.v4.new_code_cell(src.format(key=str(REPO / "solutions" / "02-pods.ipynb"),
+                                                   submissions=str(tmp_path / "work" / "other.ipynb")))
+              for src in CONFINED]
+    notebook = tmp_path / "work" / "confined.ipynb"
+    notebook.parent.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "language": "python", "display_name": "Python 3"}}), notebook)
+    (tmp_path / "work" / "other.ipynb").write_text("another student's work")
+    (tmp_path / "work" / "other.ipynb").chmod(0o644)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "labsupport", "grade", str(notebook), "--lab", "02", "--out",
+                           str(out), "--require-isolation"], capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "GRADER_SECRET": "s3cret"})
+    report = json.loads((out / "report.json").read_text())
+    assert report["execution"]["ok"], done.stderr[-2000:]
+    executed = nbformat.read(out / "executed.ipynb", as_version=4)
+    text = "\n".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert "UID 0" not in text and "SECRET None" in text
+    assert "READ" not in text and text.count("NO ") == 4, text
+    assert f"WHO system:serviceaccount:{report['namespace']}:kindlab-tenant" in text
+    assert _gone(clients, report["namespace"])

@@ -14,6 +14,7 @@ from labsupport import tenancy, tenantguard, versions
 from labsupport.config import context_name
 from labsupport.kube import connect_config, load_kubeconfig
 from labsupport.tenantneeds import Needs
+from labsupport.waits import wait_for
 
 # Cluster-scoped objects (shared ClusterRoles, the guard policy, CSRs) and per-slot sandbox users: run alone.
 pytestmark = [pytest.mark.cluster, pytest.mark.exclusive]
@@ -148,7 +149,8 @@ def test_teardown_removes_everything_past_planted_finalizers(clients, guard):
 
 
 # What each lab's answer key does through the API (read from solutions/NN-*.ipynb), as (verb, group, resource,
-# where): where is "own", "extra" (<namespace>-extra), a namespace name, or "" for cluster-wide.
+# where): where is "own", "extra" (<namespace>-extra), "+suffix" (<namespace>-suffix), a namespace name, or ""
+# for cluster-wide.
 COMMON = [("get", "", "namespaces", "own"), ("watch", "", "serviceaccounts", "own"), ("create", "", "configmaps", "own"),
           ("patch", "", "configmaps", "own"), ("create", "", "pods", "own"), ("list", "", "nodes", ""),
           ("delete", "", "pods", "own")]
@@ -172,7 +174,53 @@ ANSWER_KEY_CALLS = {
                     ("create", "", "persistentvolumeclaims", "own"), ("create", "", "pods/exec", "own"),
                     ("get", "", "pods/log", "own"), ("list", "storage.k8s.io", "storageclasses", ""),
                     ("list", "", "persistentvolumes", "")],
+    "04": COMMON + [("create", "", "services", "own"), ("create", "apps", "deployments", "own"),
+                    ("create", "", "pods/exec", "own"), ("watch", "discovery.k8s.io", "endpointslices", "own"),
+                    ("create", "networking.k8s.io", "ingresses", "own"),
+                    ("patch", "gateway.networking.k8s.io", "gateways", "own"),
+                    ("patch", "gateway.networking.k8s.io", "httproutes", "own"),
+                    ("watch", "gateway.networking.k8s.io", "gateways", "own"), ("get", "apps", "deployments", "traefik")],
+    "05": COMMON + [("list", "apps", "daemonsets", ""), ("get", "", "configmaps", "kube-system"),
+                    ("list", "", "namespaces", ""), ("patch", "", "namespaces", "+shop"),
+                    ("create", "", "pods", "+shop"), ("create", "", "pods/exec", "+shop"),
+                    ("patch", "networking.k8s.io", "networkpolicies", "+shop"),
+                    ("list", "networking.k8s.io", "networkpolicies", "+shop"), ("create", "apps", "deployments", "own"),
+                    ("watch", "discovery.k8s.io", "endpointslices", "own")],
+    "06": COMMON + [("watch", "", "persistentvolumes", ""), ("create", "", "persistentvolumes", ""),
+                    ("patch", "", "persistentvolumes", ""), ("delete", "", "persistentvolumes", ""),
+                    ("list", "", "events", "default"), ("list", "apps", "deployments", "local-path-storage"),
+                    ("list", "storage.k8s.io", "csidrivers", ""), ("list", "storage.k8s.io", "storageclasses", ""),
+                    ("create", "", "persistentvolumeclaims", "own"), ("create", "apps", "statefulsets", "own"),
+                    ("watch", "", "events", "own"), ("create", "", "pods/exec", "own")],
+    "07": COMMON + [("patch", "", "namespaces", "+dev"), ("patch", "", "namespaces", "+prod"),
+                    ("create", "", "configmaps", "+prod"), ("create", "", "resourcequotas", "+dev"),
+                    ("patch", "", "limitranges", "+dev"), ("create", "", "serviceaccounts", "+dev"),
+                    ("create", "rbac.authorization.k8s.io", "roles", "+dev"),
+                    ("create", "rbac.authorization.k8s.io", "rolebindings", "+dev"),
+                    ("impersonate", "", "serviceaccounts", "+dev"), ("create", "", "serviceaccounts/token", "+dev"),
+                    ("create", "rbac.authorization.k8s.io", "clusterroles", ""),
+                    ("create", "rbac.authorization.k8s.io", "clusterrolebindings", ""),
+                    ("list", "", "namespaces", ""), ("patch", "apps", "deployments", "own")],
 }
+# ...and what each must still be refused (the same shape).
+REFUSED = {
+    "07": [("create", "", "resourcequotas", "own"), ("create", "", "limitranges", "+prod"),
+           ("list", "", "configmaps", ""), ("create", "rbac.authorization.k8s.io", "roles", "kube-system")],
+    "06": [("create", "storage.k8s.io", "storageclasses", ""), ("delete", "", "nodes", "")],
+    "05": [("list", "", "secrets", "kube-system"), ("list", "", "pods", "")],
+    "04": [("create", "gateway.networking.k8s.io", "gateways", "traefik"), ("patch", "apps", "deployments", "traefik")],
+}
+
+
+def _allowed(own, name: str, verb: str, group: str, resource: str, where: str) -> bool:
+    namespace = {"own": name, "extra": f"{name}-extra", "": None}.get(where, where)
+    if where.startswith("+"):
+        namespace = f"{name}-{where[1:]}"
+    res, _, sub = resource.partition("/")
+    attrs = {"verb": verb, "group": group, "resource": res, "subresource": sub or None, "namespace": namespace}
+    if res == "namespaces" and namespace:
+        attrs["name"] = namespace
+    return own.authz.create_self_subject_access_review({"spec": {"resourceAttributes": attrs}}).status.allowed
 
 
 @pytest.mark.parametrize("lab_id", sorted(ANSWER_KEY_CALLS))
@@ -184,18 +232,8 @@ def test_declared_needs_allow_what_the_answer_key_does(clients, guard, lab_id):
                           needs=needs_for(lab_id), lifetime=600)
     try:
         own = connect_config(made.kubeconfig)
-        denied = []
-        for verb, group, resource, where in ANSWER_KEY_CALLS[lab_id]:
-            namespace = {"own": name, "extra": f"{name}-extra", "": None}.get(where, where)
-            res, _, sub = resource.partition("/")
-            attrs = {"verb": verb, "group": group, "resource": res, "subresource": sub or None,
-                     "namespace": namespace}
-            if res == "namespaces":
-                attrs["name"] = namespace
-            review = own.authz.create_self_subject_access_review({"spec": {"resourceAttributes": attrs}})
-            if not review.status.allowed:
-                denied.append((verb, group, resource, where))
-        assert denied == []
+        assert [call for call in ANSWER_KEY_CALLS[lab_id] if not _allowed(own, name, *call)] == []
+        assert [call for call in REFUSED.get(lab_id, ()) if _allowed(own, name, *call)] == []
         # ...and no more than declared: no lab may read secrets outside its namespaces
         review = own.authz.create_self_subject_access_review(
             {"spec": {"resourceAttributes": {"verb": "list", "resource": "secrets", "namespace": "kube-system"}}})
@@ -224,3 +262,96 @@ def test_certificate_tenant_has_the_same_rights_and_a_real_certificate(clients, 
     assert f"CertificateSigningRequest/kindlab-tenant-{name}" in result.bindings
     # The certificate still authenticates until it expires, but nothing is bound to it any more.
     assert _status(connect_config(made.kubeconfig, probe=False).core.list_namespace) == 403
+
+
+def test_cluster_diagram_falls_back_to_the_tenants_own_pods(tenant):
+    """A namespace-only tenant may not list pods cluster-wide: diagrams.cluster draws its own pods instead of
+    failing the notebook's cell."""
+    from labsupport import diagrams
+    from labsupport.context import LabContext
+
+    own = connect_config(tenant.kubeconfig)
+    assert _status(own.core.list_pod_for_all_namespaces) == 403
+    own.core.create_namespaced_pod(tenant.name, {"metadata": {"name": "drawn"}, "spec": {"containers": [PAUSE]}})
+    diagram = diagrams.cluster(LabContext("99", tenant.name, "kindlab", None, own))
+    assert diagram.snapshot.namespace == tenant.name
+    assert [p.name for p in diagram.snapshot.pods] == ["drawn"]
+
+
+WRITE = ("get", "list", "watch", "create", "update", "patch", "delete")
+
+
+def test_own_cluster_objects_only_by_name_and_the_graders_quota_out_of_reach(clients, guard):
+    """Labs 06 and 07 write cluster-scoped objects: the guard policies let a tenant write only its own (named
+    <namespace>-..., volumes in its own node folder, no aggregation, bindings to its own accounts), keep the
+    grader's quota out of its reach where it may write quotas, and teardown deletes what it owned."""
+    from labsupport.tenantguard import OBJECTS, QUOTA
+    from labsupport.tenantneeds import Rule
+
+    needs = Needs(suffixes=("extra",), lab_quota_in=("extra",), own_cluster_objects=(
+        Rule(("",), ("persistentvolumes",), WRITE),
+        Rule(("rbac.authorization.k8s.io",), ("clusterroles", "clusterrolebindings"), WRITE)))
+    made = _make(clients, needs=needs)
+    name, extra = made.namespaces
+    own = connect_config(made.kubeconfig)
+    foreign = f"tenant-test-foreign-{secrets.token_hex(3)}"
+
+    def volume(pv_name, source):
+        return {"metadata": {"name": pv_name}, "spec": {"capacity": {"storage": "1Mi"},
+                                                        "accessModes": ["ReadWriteOnce"], **source}}
+
+    def refused_by(policy, call, *args, **kwargs):
+        try:
+            call(*args, **kwargs)
+        except ApiException as exc:
+            return exc.status == 403 and policy in exc.body
+        return False
+
+    def binding(binding_name, subject):
+        return {"metadata": {"name": binding_name}, "subjects": [subject], "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": f"{name}-view"}}
+
+    clients.core.create_persistent_volume(volume(foreign, {"hostPath": {"path": "/tmp/foreign"}}))
+    try:
+        # Its own, in its own folder: made for real, so teardown has something to find.
+        own.core.create_persistent_volume(volume(f"{name}-data", {"hostPath": {"path": f"/var/lab-volumes/{name}/d"}}))
+        own.rbac.create_cluster_role({"metadata": {"name": f"{name}-view"},
+                                      "rules": [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get"]}]})
+        own.rbac.create_cluster_role_binding(binding(f"{name}-view", {"kind": "ServiceAccount", "name": "team",
+                                                                      "namespace": extra}))
+        dry = {"dry_run": "All"}
+        assert refused_by(OBJECTS, own.core.delete_persistent_volume, foreign)
+        assert refused_by(OBJECTS, own.core.create_persistent_volume,
+                          volume(f"other-{name}", {"hostPath": {"path": f"/var/lab-volumes/{name}/x"}}), **dry)
+        for path in ("/", f"/var/lab-volumes/{name}-other/x"):
+            assert refused_by(OBJECTS, own.core.create_persistent_volume,
+                              volume(f"{name}-root", {"hostPath": {"path": path}}), **dry), path
+        # A path climbing out with '..' is refused even before admission (the API's validation: 422).
+        assert _status(own.core.create_persistent_volume, volume(f"{name}-up", {"hostPath": {
+            "path": f"/var/lab-volumes/{name}/../../../etc"}}), **dry) in (403, 422)
+        assert refused_by(OBJECTS, own.core.create_persistent_volume,
+                          volume(f"{name}-nfs", {"nfs": {"server": "127.0.0.1", "path": "/"}}), **dry)
+        assert refused_by(OBJECTS, own.rbac.create_cluster_role, {"metadata": {
+            "name": f"{name}-agg", "labels": {"rbac.authorization.k8s.io/aggregate-to-edit": "true"}},
+            "rules": [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get"]}]}, **dry)
+        for subject in ({"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "system:authenticated"},
+                        {"kind": "ServiceAccount", "name": "default", "namespace": "default"}):
+            assert refused_by(OBJECTS, own.rbac.create_cluster_role_binding, binding(f"{name}-all", subject), **dry)
+        # The grader's quota where the lab has the learner write quotas: not to be touched, or imitated.
+        assert refused_by(QUOTA, own.core.patch_namespaced_resource_quota, "kindlab-tenant", extra,
+                          {"spec": {"hard": {"pods": "1000"}}})
+        assert refused_by(QUOTA, own.core.delete_namespaced_resource_quota, "kindlab-tenant", extra)
+        assert refused_by(QUOTA, own.core.create_namespaced_resource_quota, extra, {"metadata": {
+            "name": "fake", "labels": {tenancy.TENANT_LABEL: name}}, "spec": {"hard": {"pods": "1"}}}, **dry)
+        own.core.create_namespaced_resource_quota(extra, {"metadata": {"name": "team"},
+                                                          "spec": {"hard": {"requests.cpu": "1"}}}, dry_run="All")
+        assert "requests.cpu" not in clients.core.read_namespaced_resource_quota("kindlab-tenant", extra).spec.hard
+        assert _status(own.core.create_namespaced_resource_quota, name, {"metadata": {"name": "team"}}) == 403
+    finally:
+        result = tenancy.teardown(clients, made.name, namespaces=made.namespaces)
+        clients.core.delete_persistent_volume(foreign)
+    assert set(result.owned) == {f"PersistentVolume/{name}-data", f"ClusterRole/{name}-view",
+                                 f"ClusterRoleBinding/{name}-view"}
+    for kind in ("PersistentVolume", "ClusterRole", "ClusterRoleBinding"):  # raises WaitTimeout if one stays
+        wait_for(clients, kind, f"{name}-data" if kind == "PersistentVolume" else f"{name}-view",
+                 condition="deleted", timeout=30)

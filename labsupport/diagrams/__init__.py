@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import clients_of
+from ..errors import ClusterUnavailable, LabError
 from .collect import PARTS, collect
 from .model import Pod, Snapshot
 from .parse import pod_from
@@ -60,7 +61,19 @@ def cluster(source: Any, namespace: Any = _ALL, *, max_pods_per_node: int = 15, 
     listed by name; pods of other namespaces are counted. Pass namespace=None to list every pod; ips=True
     adds each pod's IP next to its node's pod CIDR."""
     ns = _namespace_of(source, namespace)
-    snap = source if isinstance(source, Snapshot) else collect(clients_of(source), parts=_cluster.PARTS)
+    if isinstance(source, Snapshot):
+        snap = source
+    else:
+        try:
+            snap = collect(clients_of(source), parts=_cluster.PARTS)
+        except ClusterUnavailable:
+            raise
+        except LabError:
+            if ns is None:
+                raise
+            # Credentials confined to one namespace (a graded submission's) may not list pods cluster-wide:
+            # draw the nodes with this namespace's pods only, rather than no diagram at all.
+            snap = collect(clients_of(source), namespace=ns, parts=_cluster.PARTS)
     return _cluster.draw(snap, namespace=ns, max_pods_per_node=max_pods_per_node, ips=ips)
 
 

@@ -2,8 +2,8 @@
 
 from labsupport.kube import connect_config
 from labsupport.tenancy import MIN_TOKEN_SECONDS, tenant_kubeconfig, token_lifetime
-from labsupport.tenantguard import policy
-from labsupport.tenantneeds import LAB_NEEDS, Quota, needs_for
+from labsupport.tenantguard import OBJECTS, VOLUME_ROOT, policy
+from labsupport.tenantneeds import LAB_NEEDS, OWN_KINDS, Quota, needs_for
 
 GRADER = {"apiVersion": "v1", "kind": "Config", "current-context": "kind-kindlab",
           "clusters": [{"name": "kind-kindlab", "cluster": {"server": "https://127.0.0.1:6443",
@@ -34,11 +34,46 @@ def test_needs_declare_what_the_answer_keys_use():
     assert needs_for("42") == needs_for("02")  # undeclared: namespace only
     assert "requests.cpu" not in needs_for("01").quota.hard()  # its 64-CPU pod must reach the scheduler
     assert "cpu" not in needs_for("01").quota.limit_range()["defaultRequest"]
-    assert Quota().hard()["pods"] == "40" and set(LAB_NEEDS) == {"00", "01", "02", "03"}
+    assert Quota().hard()["pods"] == "40"
+    assert set(LAB_NEEDS) == {"00", "01", "02", "03", "04", "05", "06", "07"}
     assert any("host-root" in line for line in needs_for("00").describe())
 
 
-def test_guard_policy_matches_only_tenant_accounts():
-    vap, binding = policy()
+def test_labs_04_to_07_own_objects_instead_of_serialising():
+    """Labs 06 and 07 write cluster-scoped objects only of their own (the guard policy confines them), so their
+    submissions are graded in parallel; every lab that runs `docker exec` says it needs node access."""
+    for lab in ("04", "05", "06", "07"):
+        assert not needs_for(lab).serialised and needs_for(lab).node_access, lab
+    assert {r for rule in needs_for("06").own_cluster_objects for r in rule.resources} == {"persistentvolumes"}
+    assert {r for rule in needs_for("07").own_cluster_objects for r in rule.resources} == {
+        "clusterroles", "clusterrolebindings"}
+    assert needs_for("06").pod_security == "privileged"  # a hostPath volume in task 1
+    assert needs_for("05").suffixes == ("shop",) and needs_for("07").suffixes == ("dev", "prod")
+    assert any("named <namespace>-" in line for line in needs_for("07").describe())
+
+
+def test_a_lab_quota_namespace_gets_counts_only():
+    """Lab 07 has the learner write a cpu/memory quota and a LimitRange in <namespace>-dev: the grader's quota
+    there must not make pods state requests, nor fill them in."""
+    hard = Quota().hard(counts_only=True)
+    assert hard["pods"] == "40" and not {"requests.cpu", "requests.memory", "limits.memory"} & set(hard)
+    assert needs_for("07").lab_quota_in == ("dev",)
+
+
+def test_guard_policies_match_only_tenant_accounts():
+    vap, binding, objects, objects_binding, quota, quota_binding = policy()
+    assert quota["spec"]["matchConditions"] == vap["spec"]["matchConditions"]
+    assert quota_binding["spec"]["policyName"] == quota["metadata"]["name"]
     assert "endsWith(':kindlab-tenant')" in vap["spec"]["matchConditions"][0]["expression"]
-    assert binding["spec"]["validationActions"] == ["Deny"]
+    assert objects["spec"]["matchConditions"] == vap["spec"]["matchConditions"]
+    assert binding["spec"]["validationActions"] == objects_binding["spec"]["validationActions"] == ["Deny"]
+    assert objects_binding["spec"]["policyName"] == objects["metadata"]["name"] == OBJECTS
+
+
+def test_guard_covers_every_kind_a_lab_may_own():
+    from labsupport.labs.lab06_volumes import ROOT
+
+    assert VOLUME_ROOT == ROOT  # the policy allows volumes only where lab 06 keeps them
+    guarded = {r for rule in policy()[2]["spec"]["matchConstraints"]["resourceRules"] for r in rule["resources"]}
+    owned = {r for needs in LAB_NEEDS.values() for rule in needs.own_cluster_objects for r in rule.resources}
+    assert owned <= guarded == {resource for _, _, resource in OWN_KINDS}
