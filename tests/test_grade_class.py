@@ -3,8 +3,10 @@ submissions, all graded at the same time on the shared cluster. Every submission
 hostile one does changes anyone's grade, reaches another namespace or cluster object, outlives the grading, or
 gets written through into the reports.
 
-Not `exclusive`: grading touches only its own tenants' namespaces, their bindings and the idempotent shared
-guard policy/ClusterRoles; every attack on cluster-wide state below is refused by the API server.
+`exclusive`: grading itself touches only its own tenants' namespaces (every attack on cluster-wide state below is
+refused by the API server), but "nothing outlives the grading" counts the processes of every sandbox user, and in
+the parallel phase other workers' lab tests grade as those users at the same time (seen in CI: their kernels
+were counted as leftovers).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from labsupport.config import TENANT_LABEL
 from labsupport.labs import suite_for
 from labsupport.sandbox import USER_PREFIX, _pids_of_user
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.cluster, pytest.mark.exclusive]
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "notebooks"
