@@ -7,7 +7,8 @@
    advance, never "objects named after me". A lab whose tenant may write PersistentVolumes, ClusterRoles or
    ClusterRoleBindings (``Needs.own_cluster_objects``) gets this instead: the object's name must start with
    ``<namespace>-`` (the namespace of the tenant's account), a volume must be a hostPath or local volume under
-   ``/var/lab-volumes/<namespace>/`` (any other path would hand the node's files to a pod), a ClusterRole may
+   the folder of one of its namespaces, ``/var/lab-volumes/<namespace>/`` or ``/var/lab-volumes/<namespace>-*/``
+   (any other path would hand the node's files to a pod), a ClusterRole may
    not carry aggregation (which would add its rules to edit or view for everyone), and a ClusterRoleBinding may
    bind only ServiceAccounts of the tenant's own namespaces. RBAC's escalation check still applies on top: a
    tenant can grant no right it does not hold. Teardown deletes these objects by the same name prefix.
@@ -15,6 +16,10 @@
 3. ``kindlab-tenant-quota``: in a namespace where the lab has the learner write a ResourceQuota and a LimitRange
    (``Needs.lab_quota_in``), the tenant may write those kinds; it may not change, delete or imitate the
    grader's own (labelled ``kindlab.dev/tenant``), which caps what one submission can start.
+
+Rules 2 and 3 treat ``<tenant>-...`` as the tenant's own, which holds because tenant names are prefix-free:
+graders name theirs ``grade-<lab>-<6 letters or digits>`` and workshops ``ws-<workshop>-<user>``, neither part
+holding a ``-``, so no tenant's name followed by ``-`` starts another tenant's name.
 
 One set of policies serves every tenant; ``ensure_guard`` is idempotent and cheap to call before each batch, and
 returns once the API server enforces them (a new policy takes a moment to reach the admission chain).
@@ -75,10 +80,14 @@ def _objects_policy(meta: dict) -> dict:
             {"expression": "variables.name.startsWith(variables.tenant + '-')",
              "messageExpression": f"'{_NAME_RULE} ' + variables.tenant + "
                                   "'-...; ' + variables.name + ' is not one.'", "reason": "Forbidden"},
-            {"expression": own + "'persistentvolumes' || (variables.path.startsWith("
-                                 f"'{VOLUME_ROOT}/' + variables.tenant + '/') && !variables.path.contains('..'))",
+            # The folder of one of the tenant's namespaces: <tenant> or <tenant>-<suffix> (a workshop student's
+            # lab 06 runs in <tenant>-06). Tenant names are prefix-free (see the module docstring).
+            {"expression": own + "'persistentvolumes' || ((variables.path.startsWith("
+                                 f"'{VOLUME_ROOT}/' + variables.tenant + '/') || variables.path.startsWith("
+                                 f"'{VOLUME_ROOT}/' + variables.tenant + '-')) && !variables.path.contains('..'))",
              "messageExpression": f"'A tenant\\'s PersistentVolume must be a hostPath or local volume under "
-                                  f"{VOLUME_ROOT}/' + variables.tenant + '/.'", "reason": "Forbidden"},
+                                  f"{VOLUME_ROOT}/' + variables.tenant + '/ or {VOLUME_ROOT}/' + variables.tenant "
+                                  "+ '-<suffix>/ (its namespaces\\' folders).'", "reason": "Forbidden"},
             {"expression": own + "'clusterroles' || (!has(object.aggregationRule) && "
                                  "!object.metadata.?labels.orValue({}).exists(k, "
                                  "k.startsWith('rbac.authorization.k8s.io/aggregate-to-')))",

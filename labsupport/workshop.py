@@ -82,15 +82,22 @@ def workshop_needs(labs: tuple[str, ...]) -> tuple[Needs, tuple[str, ...]]:
     """One Needs covering ``labs``, each in its own namespace ``<tenant>-<lab>``, and what is NOT granted.
 
     Nothing that acts on the whole cluster is given to a room of students: cluster-wide writes (cordoning a
-    node), writes in system namespaces (exec into etcd) and node access (Docker). Those tasks degrade.
+    node), writes in system namespaces (exec into etcd) and node access (Docker). Those tasks degrade. What a lab
+    may do to objects of its own is given: more rights in its namespaces (Roles, Gateway API routes), cluster-wide
+    objects named after its namespace (``<tenant>-<lab>-...``, checked by the guard policy) and its own quota task
+    (in ``<tenant>-<lab>-<suffix>``).
     """
     suffixes, cluster_read, namespace_read, degraded = [], [], [], []
+    namespace_rules, own_objects, lab_quota_in = [], [], []
     level, quota = "restricted", Needs().quota
     for lab in labs:
         needs = needs_for(lab)
         suffixes += [lab, *(f"{lab}-{s}" for s in needs.suffixes)]
         cluster_read += [r for r in needs.cluster_read if r not in cluster_read]
         namespace_read += [g for g in needs.namespace_read if g not in namespace_read]
+        namespace_rules += [r for r in needs.namespace_rules if r not in namespace_rules]
+        own_objects += [r for r in needs.own_cluster_objects if r not in own_objects]
+        lab_quota_in += [f"{lab}-{s}" for s in needs.lab_quota_in]
         level = max(level, needs.pod_security, key=_LEVELS.index)
         if needs.quota.requests_cpu is None:
             quota = dataclasses.replace(quota, requests_cpu=None)
@@ -101,7 +108,8 @@ def workshop_needs(labs: tuple[str, ...]) -> tuple[Needs, tuple[str, ...]]:
         if needs.namespace_write:
             degraded.append(f"lab {lab}: writes in {', '.join(ns for ns, _ in needs.namespace_write)} are not given")
     return Needs(suffixes=tuple(suffixes), cluster_read=tuple(cluster_read), namespace_read=tuple(namespace_read),
-                 pod_security=level, quota=quota), tuple(degraded)
+                 pod_security=level, quota=quota, namespace_rules=tuple(namespace_rules),
+                 own_cluster_objects=tuple(own_objects), lab_quota_in=tuple(lab_quota_in)), tuple(degraded)
 
 
 def _check_labs(labs) -> tuple[str, ...]:

@@ -323,9 +323,12 @@ def test_own_cluster_objects_only_by_name_and_the_graders_quota_out_of_reach(cli
         assert refused_by(OBJECTS, own.core.delete_persistent_volume, foreign)
         assert refused_by(OBJECTS, own.core.create_persistent_volume,
                           volume(f"other-{name}", {"hostPath": {"path": f"/var/lab-volumes/{name}/x"}}), **dry)
-        for path in ("/", f"/var/lab-volumes/{name}-other/x"):
+        for path in ("/", "/var/lab-volumes/x", f"/var/lab-volumes/x{name}/x", f"/var/lab-volumes/{name}x/y"):
             assert refused_by(OBJECTS, own.core.create_persistent_volume,
                               volume(f"{name}-root", {"hostPath": {"path": path}}), **dry), path
+        # The folder of another of its namespaces is its own (a workshop student's lab 06 runs in <tenant>-06).
+        own.core.create_persistent_volume(volume(f"{name}-lab", {"hostPath": {"path": f"/var/lab-volumes/{name}-06/x"}}),
+                                          **dry)
         # A path climbing out with '..' is refused even before admission (the API's validation: 422).
         assert _status(own.core.create_persistent_volume, volume(f"{name}-up", {"hostPath": {
             "path": f"/var/lab-volumes/{name}/../../../etc"}}), **dry) in (403, 422)

@@ -19,7 +19,7 @@ def room(clients):
     name = "t" + secrets.token_hex(3)
     config = load_kubeconfig(None, context_name())
     made = workshop.up(clients, config, name, [Entry("ada", "Ada <b>L</b>"), Entry("bob", "Bob")],
-                       labs=("00", "02"), hours=1)
+                       labs=("00", "02", "06", "07"), hours=1)
     yield made
     workshop.down(clients, name)
 
@@ -45,6 +45,34 @@ def test_each_student_works_only_in_their_own_namespaces(clients, room):
     assert as_bob.core.list_namespaced_pod(ada.namespace("02")).items == []
     assert _status(as_bob.core.patch_namespace, bob.namespace("02"),
                    {"metadata": {"labels": {"kindlab.dev/workshop": "other"}}}) in (403, 422)
+
+
+def test_a_lab_keeps_its_own_objects_rights_in_the_students_namespaces_only(room):
+    """Lab 06 makes volumes in its namespace's node folder, lab 07 Roles, a ClusterRole named after its namespace
+    and a quota in <namespace>-dev: each works in the student's own lab namespace and is refused (by RBAC or the
+    guard policy) when aimed at another student's. Dry runs: admission and RBAC decide as for a real write."""
+    ada, bob = room.students
+    as_ada, dry = connect_config(ada.kubeconfig), {"dry_run": "All"}
+
+    def volume(name, path):
+        return {"metadata": {"name": name}, "spec": {"capacity": {"storage": "1Mi"}, "accessModes": ["ReadWriteOnce"],
+                                                     "hostPath": {"path": path, "type": "DirectoryOrCreate"}}}
+
+    mine, theirs = ada.namespace("06"), bob.namespace("06")
+    assert _status(as_ada.core.create_persistent_volume, volume(f"{mine}-data", f"/var/lab-volumes/{mine}/data"),
+                   **dry) == 200
+    assert _status(as_ada.core.create_persistent_volume, volume(f"{mine}-x", f"/var/lab-volumes/{theirs}/x"), **dry) == 403
+    assert _status(as_ada.core.create_persistent_volume, volume(f"{theirs}-x", f"/var/lab-volumes/{mine}/x"), **dry) == 403
+    role = {"metadata": {"name": "team"}, "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]}
+    assert _status(as_ada.rbac.create_namespaced_role, ada.namespace("07"), role, **dry) == 200
+    assert _status(as_ada.rbac.create_namespaced_role, bob.namespace("07"), role, **dry) == 403
+    assert _status(as_ada.rbac.create_cluster_role, {**role, "metadata": {"name": f"{ada.namespace('07')}-view"}},
+                   **dry) == 200
+    assert _status(as_ada.rbac.create_cluster_role, {**role, "metadata": {"name": f"{bob.namespace('07')}-view"}},
+                   **dry) == 403
+    quota = {"metadata": {"name": "team"}, "spec": {"hard": {"requests.cpu": "1"}}}
+    assert _status(as_ada.core.create_namespaced_resource_quota, f"{ada.namespace('07')}-dev", quota, **dry) == 200
+    assert _status(as_ada.core.create_namespaced_resource_quota, ada.namespace("02"), quota, **dry) == 403
 
 
 def test_students_are_read_back_from_the_cluster(clients, room):

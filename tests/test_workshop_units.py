@@ -5,7 +5,7 @@ import html
 import pytest
 
 from labsupport.errors import LabError
-from labsupport.workshop import Student, workshop_needs
+from labsupport.workshop import Student, tenant_name, workshop_needs
 from labsupport.workshopcards import cards_html
 from labsupport.workshoproster import check_workshop_name, password, read_roster, students
 
@@ -105,3 +105,32 @@ def test_stuck_signals_read_from_pods_as_the_api_returns_them():
     assert _pod_signals(pulling, now) == ["pod web: ImagePullBackOff"]
     assert _pod_signals(unplaced, now) == ["pod big: Pending 600s (0/3 nodes are available)"]
     assert _pod_signals(young, now) == []  # 60 s Pending is not yet stuck
+
+
+def test_labs_with_objects_of_their_own_keep_those_rights_in_a_workshop():
+    """Lab 04's Gateway API routes, lab 06's volumes, lab 07's Roles, ClusterRole and quota task: a student gets
+    them in that lab's namespaces (<tenant>-07-dev for lab 07's quota), never anything cluster-wide beyond."""
+    needs, degraded = workshop_needs(("04", "06", "07"))
+    assert needs.suffixes == ("04", "06", "07", "07-dev", "07-prod")
+    resources = {r for rule in needs.namespace_rules for r in rule.resources}
+    assert {"gateways", "httproutes", "roles", "rolebindings"} <= resources
+    assert {r for rule in needs.own_cluster_objects for r in rule.resources} == \
+        {"persistentvolumes", "clusterroles", "clusterrolebindings"}
+    assert needs.lab_quota_in == ("07-dev",)
+    assert needs.cluster_write == () and not needs.node_access
+    assert workshop_needs(("02",))[0].own_cluster_objects == ()
+
+
+def test_tenant_names_are_prefix_free(tmp_path):
+    """The guard policy treats <tenant>-... as the tenant's own: no tenant name plus '-' may start another's."""
+    users = ["a", "ab", "a1", "abc", "s01", "s010"]
+    names = [tenant_name(w, u) for w in ("w", "w1", "ws") for u in users]
+    names += [f"grade-{lab}-{suffix}" for lab in ("06", "07") for suffix in ("abc123", "abc12x")]
+    for one in names:
+        for other in names:
+            assert one == other or not other.startswith(one + "-"), (one, other)
+    roster = tmp_path / "roster.csv"
+    for bad in ("a-b", "a.b", "1a"):  # a login with '-' would break it: refused, not renamed
+        roster.write_text(f"name,user\nAda,{bad}\n")
+        with pytest.raises(LabError):
+            read_roster(roster)
