@@ -77,7 +77,8 @@ def execute(notebook: Path, output: Path, parameters: dict, *, cell_timeout: flo
            "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p),
            "JUPYTER_PATH": os.pathsep.join(p for p in (str(Path(sys.prefix) / "share" / "jupyter"),
                                                        os.environ.get("JUPYTER_PATH")) if p)}
-    code = "import sys, labsupport.execute as x; x.child_main(sys.argv[1])"
+    code = ("import labsupport.leanimports as lean; lean.skip_iri_formats(); "
+            "import sys, labsupport.execute as x; x.child_main(sys.argv[1])")
     sink = subprocess.DEVNULL
     try:
         if child_output is not None:

@@ -68,7 +68,8 @@ def run_notebook(notebook: str | os.PathLike, *, tenant: Tenant, lab_id: str, cl
                "parameters": {"lab_id": lab_id, "namespace": tenant.name, "cluster_name": cluster_name,
                               "kubeconfig": str(box.kubeconfig)},
                "cell_timeout": cell_timeout, "timeout": timeout, "result": str(box.work / "result.json")}
-        code = f"import sys, {child_module} as runner; runner.child_main(sys.argv[1])"
+        code = ("import labsupport.leanimports as lean; lean.skip_iri_formats(); "  # 2.4 s of CPU less per run
+                f"import sys, {child_module} as runner; runner.child_main(sys.argv[1])")
         job["deadline"] = time.time() + timeout  # from now: the runner's start-up is part of the notebook's time
         result = box.run([sys.executable, "-c", code, json.dumps(job)], timeout=timeout + CHILD_GRACE,
                          output=child_output if child_output is not None else subprocess.DEVNULL)

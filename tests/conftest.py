@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from labsupport.leanimports import skip_iri_formats
+
+skip_iri_formats()  # before anything imports jsonschema: see labsupport.leanimports
+
 from labsupport.config import DEFAULT_CLUSTER, TEST_LABEL, context_name
 from labsupport.errors import ClusterUnavailable
 from labsupport.namespaces import delete_namespaces
