@@ -10,6 +10,10 @@ LOG_DIR="$KINDLAB_CACHE/logs"
 mkdir -p "$KINDLAB_CACHE" "$LOG_DIR"
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+# The compiler is a Go program: collecting garbage less often cuts its CPU by ~10% (crictl from an empty build
+# cache, measured twice each: 188/179 CPU-s at GOGC=100, 170/156 at 400) for ~1.6x its peak memory (780 MB for
+# the largest package there). The cold build is CPU-bound; a machine short of memory can set GOGC=100.
+export GOGC="${GOGC:-400}"
 export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}"
 
 info() { printf '[kindlab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
