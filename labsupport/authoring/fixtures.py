@@ -1,8 +1,10 @@
 """Fixture notebooks derived from a lab's answer key, so they never drift from it (a lab's
 ``tests/fixtures/labNN/make_fixtures.py`` holds only its data and calls ``write``).
 
-A mistake fixture keeps only the tasks its mistake needs (the cells before task 1, those tasks, the final
-``lab.check(ctx)`` cell) and edits text in them; an alternative keeps every task and replaces whole solution cells.
+A mistake fixture keeps only the tasks its mistake needs (the cells before task 1 and those tasks, without the
+learner's ``lab.check(ctx...)`` cells: the grader runs every check itself, and in a notebook with a mistake those
+cells only repeat it, minutes of a CI run) and edits text in them; an alternative keeps every cell of every task
+and replaces whole solution cells.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 import nbformat
 
 _TASK = re.compile(r"^## (\d+)\. ", re.M)
+_CHECK_CELL = re.compile(r"lab\.check\(ctx(, task=\d+)?\)")
 
 # An edit is (text in the answer key, replacement); a (start, end) pair of texts stands for everything from start
 # to end, both included.
@@ -36,7 +39,7 @@ def derive(key: Path, name: str, tasks: set[int] | None, edits: list[Edit]) -> n
     for cell in nb.cells:
         task = _task_of(cell, current)
         started = started or task is not None
-        if tasks is None or not started or task in tasks or (task is None and "lab.check(ctx)" in cell.source):
+        if tasks is None or (not started or task in tasks) and not _CHECK_CELL.fullmatch(cell.source.strip()):
             cells.append(cell)
         current = task
     nb.cells = cells
