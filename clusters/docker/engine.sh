@@ -27,7 +27,8 @@ start_dockerd() {
     systemctl start docker || die "systemctl start docker failed: see 'journalctl -u docker'"
   else
     info "starting dockerd (log: $DOCKERD_LOG)"
-    nohup dockerd >"$DOCKERD_LOG" 2>&1 &
+    # The Go build's settings (lib.sh) are for the compiler, not for a daemon that runs for hours.
+    nohup env -u GOGC -u GOMEMLIMIT -u GOFLAGS dockerd >"$DOCKERD_LOG" 2>&1 &
   fi
   wait_docker 60
 }
