@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 
 import labsupport
+from labsupport.config import LIVE_VIEWS_ENV
 
 # Grace for kernel start and shutdown beyond the notebook's own time budget before the child is killed.
 CHILD_GRACE = 120
@@ -150,6 +151,7 @@ def child_main(job_json: str) -> None:
     from papermill.exceptions import PapermillExecutionError
 
     job = json.loads(job_json)
+    os.environ[LIVE_VIEWS_ENV] = "off"  # the kernel inherits it: nobody watches this run's live views
     # The deadline the grader set when it started this process (wall clock), so our own start-up counts too.
     deadline = job.get("deadline") or time.time() + job["timeout"]
 

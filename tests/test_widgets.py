@@ -234,6 +234,44 @@ def test_live_diagram_redraws_when_pods_appear(clients, namespace):
     assert not live.running
 
 
+@pytest.mark.cluster
+def test_live_diagram_does_not_redraw_unchanged_pods(clients, namespace):
+    live = widgets.live_diagram(clients, "ownership", namespace, timeout=60)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not live.table.value:
+            time.sleep(0.2)  # the first drawing, after the watch's first list
+        assert live.table.value.startswith("<svg")
+        time.sleep(2)  # past the render interval: nothing more is pending
+        calls = []
+        draw = live.draw
+        live.draw = lambda *a, **kw: calls.append(1) or draw(*a, **kw)
+        time.sleep(7)  # past the table's 5 s refresh of ages: a diagram has none, and nothing changed
+        assert live.running and calls == []
+    finally:
+        live.stop()
+
+
+@pytest.mark.cluster
+def test_unattended_run_draws_once_and_stops(clients, namespace, monkeypatch):
+    from labsupport import manifests
+
+    manifests.apply(clients, {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "seen"},
+        "spec": {"terminationGracePeriodSeconds": 0, "containers": [{
+            "name": "c", "image": "registry.k8s.io/pause:3.10", "imagePullPolicy": "IfNotPresent"}]}},
+        namespace=namespace)
+    monkeypatch.setenv("LABSUPPORT_LIVE_VIEWS", "off")
+    for start in (lambda: widgets.watch_pods(clients, namespace, timeout=600),
+                  lambda: widgets.live_diagram(clients, "ownership", namespace, timeout=600)):
+        view = start()
+        for t in view._threads:
+            t.join(timeout=30)  # a live view would follow for 600 s
+        assert not view.running and "drawn once" in view.state and view.error is None
+        assert "seen" in view.pods
+    assert "seen" in view.table.value  # the diagram drew the pod that was there
+
+
 def _titles(svg: str) -> set[str]:
     """Node ids in an SVG drawn by Graphviz (it escapes '-' in <title>, so parse rather than search)."""
     import xml.etree.ElementTree as ET

@@ -57,6 +57,13 @@ def test_cell_that_raises_is_named_by_index_and_first_line(tmp_path):
     assert len(injected) == 1 and 'namespace = "grade-00-x"' in injected[0].source
 
 
+def test_the_runners_kernel_runs_with_live_views_off(tmp_path):
+    # Nobody watches a graded or tested run: its live widgets must draw once, not follow pods for minutes.
+    path = _notebook(tmp_path, "import os\nassert os.environ.get('LABSUPPORT_LIVE_VIEWS') == 'off', os.environ")
+    execution = _run(path, tmp_path)
+    assert execution.ok, execution.error
+
+
 def test_cell_timeout_names_the_cell(tmp_path):
     path = _notebook(tmp_path, "x = 1", "import time\ntime.sleep(60)", "y = 2")
     execution = _run(path, tmp_path, cell_timeout=3)
