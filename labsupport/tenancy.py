@@ -63,16 +63,37 @@ def _meta(name: str, tenant: str, lab_id: str, **extra) -> dict:
     return {"name": name, "labels": {TENANT_LABEL: tenant, LAB_LABEL: lab_id, **extra}}
 
 
-def _create(call, *args, body: dict, what: str) -> None:
-    try:
-        call(*args, body=body, field_manager=FIELD_MANAGER)
-    except ApiException as exc:
-        if exc.status == 409:
-            raise LabError(f"Cannot set up tenant: {what} already exists.",
-                           hint="Tenant names must be fresh: tear the old one down first "
-                                "(labsupport.tenancy.teardown) or pick another name.") from exc
-        raise LabError(f"Cannot set up tenant: creating {what} answered {exc.status} {exc.reason}.",
-                       hint=TENANCY_HINT) from exc
+# A namespace created a moment ago can still be unknown to the API server's admission (its namespace cache) for a
+# moment under load: seen once, `workshop up` for 30 students right after a heavy benchmark got 404 creating the
+# quota in a namespace it had just made. Namespaced creates in a tenant's own (fresh) namespaces retry a 404 this long.
+FRESH_NAMESPACE_SECONDS = 10.0
+
+
+def _create(call, *args, body: dict, what: str, fresh_namespace_wait: float = FRESH_NAMESPACE_SECONDS) -> None:
+    """``call(*args, body=...)``; with args (a namespace) a 404 is retried for ``fresh_namespace_wait`` seconds."""
+    deadline, delay = time.monotonic() + fresh_namespace_wait, 0.1
+    while True:
+        try:
+            call(*args, body=body, field_manager=FIELD_MANAGER)
+            return
+        except ApiException as exc:
+            if exc.status == 404 and args and time.monotonic() + delay < deadline:
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+                continue
+            if exc.status == 409:
+                raise LabError(f"Cannot set up tenant: {what} already exists.",
+                               hint="Tenant names must be fresh: tear the old one down first "
+                                    "(labsupport.tenancy.teardown) or pick another name.") from exc
+            if exc.status == 404 and args:
+                raise LabError(f"Cannot set up tenant: creating {what} answered 404 Not Found for "
+                               f"{fresh_namespace_wait:g}s: the API server does not see namespace {args[0]}, "
+                               "created a moment before.",
+                               hint="Something deleted it meanwhile (another `workshop down` or `reset`?), or the "
+                                    "API server is overloaded: check `kubectl get ns`, then run the command "
+                                    "again.") from exc
+            raise LabError(f"Cannot set up tenant: creating {what} answered {exc.status} {exc.reason}.",
+                           hint=TENANCY_HINT) from exc
 
 
 def _pod_security(level: str) -> dict[str, str]:

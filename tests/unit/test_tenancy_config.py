@@ -77,3 +77,43 @@ def test_guard_covers_every_kind_a_lab_may_own():
     guarded = {r for rule in policy()[2]["spec"]["matchConstraints"]["resourceRules"] for r in rule["resources"]}
     owned = {r for needs in LAB_NEEDS.values() for rule in needs.own_cluster_objects for r in rule.resources}
     assert owned <= guarded == {resource for _, _, resource in OWN_KINDS}
+
+
+class _Answers:
+    """A create call answering the given HTTP statuses in turn (None: created)."""
+
+    def __init__(self, *statuses):
+        self.statuses, self.calls = list(statuses), 0
+
+    def __call__(self, *args, body, field_manager):
+        from kubernetes.client.exceptions import ApiException
+
+        self.calls += 1
+        status = self.statuses.pop(0) if self.statuses else None
+        if status is not None:
+            raise ApiException(status=status, reason="Not Found" if status == 404 else "Conflict")
+
+
+def test_a_fresh_namespace_unknown_for_a_moment_is_retried():
+    from labsupport.tenancy import _create
+
+    call = _Answers(404, 404, None)
+    _create(call, "grade-00-abc", body={}, what="quota in grade-00-abc")
+    assert call.calls == 3
+
+
+def test_a_namespace_that_stays_missing_is_named_and_other_errors_are_not_retried():
+    import pytest
+
+    from labsupport.errors import LabError
+    from labsupport.tenancy import _create
+
+    missing = _Answers(*[404] * 50)
+    with pytest.raises(LabError, match="does not see namespace grade-00-abc"):
+        _create(missing, "grade-00-abc", body={}, what="quota in grade-00-abc", fresh_namespace_wait=0.5)
+    assert 2 <= missing.calls < 50
+    for statuses, args in (((409,), ("grade-00-abc",)), ((404,), ())):  # a conflict; a cluster-scoped 404
+        call = _Answers(*statuses)
+        with pytest.raises(LabError):
+            _create(call, *args, body={}, what="x")
+        assert call.calls == 1
