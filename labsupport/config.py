@@ -12,11 +12,11 @@ TEST_LABEL = "kindlab.dev/test"
 TENANT_LABEL = "kindlab.dev/tenant"
 
 FIELD_MANAGER = "labsupport"
+ANSWERS_CONFIGMAP = "lab-answers"
 
 # The notebook runner (grading, tests) sets this to "off" for its kernels: nobody watches a live view there, so
 # widgets.watch_pods / live_diagram draw what is there once and stop instead of following pods for minutes.
 LIVE_VIEWS_ENV = "LABSUPPORT_LIVE_VIEWS"
-ANSWERS_CONFIGMAP = "lab-answers"
 
 
 def context_name(cluster: str = DEFAULT_CLUSTER) -> str:

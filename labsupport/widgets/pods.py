@@ -44,6 +44,7 @@ class PodWatch:
         self.timeout, self.layout = timeout, layout
         self.render_interval = RENDER_INTERVAL
         self.redraw_unchanged = True  # every 5 s even without events: the table's ages stay current
+        self.live = True  # False once started in an unattended run (live_views_on)
         self.pods: dict[str, Pod] = {}
         self.events: deque[str] = deque(maxlen=4)
         self.state = "not started"
