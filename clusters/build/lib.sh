@@ -25,6 +25,10 @@ if [ -z "${GOGC:-}" ]; then
   unset avail_kib limit_mib
 fi
 export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}"
+# debian_image: the Debian base image (clusters/build/debian-base.sh). "slim": without documentation, manual pages and
+# translations, and apt keeps no package caches (as Debian's own slim images), so every image on it is smaller to
+# unpack when a node first runs it. Rename it when its recipe changes: images are rebuilt from a new base.
+debian_image() { echo "kindlab.local/debian:$DEBIAN_SUITE-slim"; }
 
 info() { printf '[kindlab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[kindlab] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -7,6 +7,7 @@
 #      committed as the final image, tagged with a key of every input so a changed input means a new image.
 # Usage: node-image.sh [--print-tag]
 source "$(dirname "$0")/lib.sh"
+DEBIAN_IMAGE=$(debian_image)
 
 # Nodes that lack CAP_SYS_RESOURCE (the engine runs them through kindlab-runc) need containerd to clamp
 # oom_score_adj; the image differs, so its key does too.
@@ -25,7 +26,7 @@ load_components
 for rec in "${DECL_NODE_FILES[@]}"; do
   [ -e "${rec%%|*}" ] || die "missing ${rec%%|*}: run clusters/build/components.sh first (make images)"
 done
-docker image inspect "kindlab.local/debian:$DEBIAN_SUITE" >/dev/null 2>&1 || die "missing the Debian base image: run clusters/build/debian-base.sh"
+docker image inspect "$DEBIAN_IMAGE" >/dev/null 2>&1 || die "missing the Debian base image: run clusters/build/debian-base.sh"
 
 WORK=$(mktemp -d "$KINDLAB_CACHE/node-build.XXXX")
 STAGE="kindlab-node-build-$$"
@@ -37,7 +38,7 @@ NETBASE="kindlab.local/netbase:$DEBIAN_SUITE-$BUILD_KEY"
 if [ -n "${KINDLAB_REBUILD:-}" ] || ! docker image inspect "$NETBASE" >/dev/null 2>&1; then
   mkdir -p "$WORK/netbase"
   cat >"$WORK/netbase/Dockerfile" <<DOCKERFILE
-FROM kindlab.local/debian:$DEBIAN_SUITE
+FROM $DEBIAN_IMAGE
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
     iptables nftables conntrack ipset iproute2 kmod ca-certificates && rm -rf /var/lib/apt/lists/*
 DOCKERFILE
@@ -92,7 +93,7 @@ echo "$K8S_VERSION" >"$ctx/version"
 python3 "$CLUSTERS_DIR/build/kind_manifests.py" "$kind_dir" "$flannel_dir" "$ctx/manifests" \
   "$(declared_images flannel)" "$(declared_images flannel-cni-plugin)"
 cp "$CLUSTERS_DIR/images/node/Dockerfile" "$ctx/Dockerfile"
-run_logged node-base-image docker build -q --build-arg "BASE=kindlab.local/debian:$DEBIAN_SUITE" \
+run_logged node-base-image docker build -q --build-arg "BASE=$DEBIAN_IMAGE" \
   --build-arg "RESTRICT_OOM_SCORE_ADJ=$RESTRICT_OOM" -t "kindlab.local/node-base:$BUILD_KEY" "$ctx"
 
 # Preload: containerd in a privileged container of the new image; images imported without unpacking.
