@@ -95,6 +95,27 @@ def one_node(tmp_path_factory):
     assert after == before, "creating and deleting a throwaway cluster changed the user's kubeconfig"
 
 
+def test_a_new_cluster_networks_its_first_pods_without_retries(one_node):
+    """flannel writes the CNI config only after it has leased the node's subnet, and reaches the API server
+    directly: on a new cluster no pod sandbox fails for want of /run/flannel/subnet.env (kubelet would retry it
+    10 s later) and flanneld does not exit for want of kube-proxy's rules (upstream's manifest does both)."""
+    from labsupport.kube import connect
+    from labsupport.waits import wait_for
+
+    spec, log = one_node
+    cluster.ensure_cluster(spec, log=log)  # the first test of the module: a cluster made just now
+    clients = connect(kubeconfig=spec.kubeconfig, context=f"kind-{spec.name}")
+    wait_for(clients, "Deployment", "coredns", namespace="kube-system", condition="Available", timeout=120)
+    failed = [f"{e.involved_object.name}: {e.message}"
+              for e in clients.core.list_namespaced_event("kube-system").items if e.reason == "FailedCreatePodSandBox"]
+    assert not failed, failed
+    flannel = clients.core.list_namespaced_pod("kube-flannel").items
+    assert flannel and all(s.restart_count == 0 for p in flannel for s in p.status.container_statuses or []), \
+        [(p.metadata.name, [(s.restart_count, s.last_state) for s in p.status.container_statuses or []]) for p in flannel]
+    env = {e.name for e in flannel[0].spec.containers[0].env or []}
+    assert "CONTROL_PLANE_ENDPOINT" in env  # kind's patch marker did its part
+
+
 def test_unhealthy_cluster_is_reported_then_recreated_on_request(one_node):
     spec, log = one_node
     name, kubeconfig = spec.name, spec.kubeconfig
