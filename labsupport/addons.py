@@ -156,21 +156,48 @@ def declared_images(addons: list[Addon]) -> dict[str, list[str]]:
     return images
 
 
-def _on_node(node: str, image: str) -> bool:
-    return subprocess.run(["docker", "exec", node, "crictl", "inspecti", "-q", image],
-                          capture_output=True, timeout=30).returncode == 0
+def image_ref(name: str) -> str:
+    """``name`` as the container runtime lists it: docker.io for names without a registry, :latest when untagged."""
+    first, _, rest = name.partition("/")
+    if not rest:
+        name = f"docker.io/library/{name}"
+    elif "." not in first and ":" not in first and first != "localhost":
+        name = f"docker.io/{name}"
+    if "@" not in name and ":" not in name.rpartition("/")[2]:
+        name += ":latest"
+    return name
 
 
-def ensure_images(cluster: str, images: list[str], nodes: list[str], *, log=sys.stderr) -> list[str]:
+def node_images(nodes: list[str]) -> dict[str, frozenset[str]]:
+    """The image names each node's containerd holds: one `crictl images` per node, all nodes at once."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    def listed(node: str) -> frozenset[str]:
+        out = subprocess.run(["docker", "exec", node, "crictl", "images", "-o", "json"],
+                             capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise AddonError(f"cannot list the images on node {node}: {out.stderr.strip()[-300:]}",
+                             hint=f"Check the node runs: `docker exec {node} crictl info`.")
+        return frozenset(ref for image in json.loads(out.stdout).get("images") or []
+                         for ref in (image.get("repoTags") or []) + (image.get("repoDigests") or []))
+
+    with ThreadPoolExecutor(max_workers=max(1, len(nodes))) as pool:
+        return dict(zip(nodes, pool.map(listed, nodes)))
+
+
+def ensure_images(cluster: str, images: list[str], nodes: list[str], *,
+                  present: dict[str, frozenset[str]] | None = None, log=sys.stderr) -> list[str]:
     """Load into the nodes (kind load) each image some node lacks and this machine's Docker has; return them.
 
-    The offline node image already holds every declared image; kind's published one does not. An image
-    neither a node nor Docker has is left for the node to pull (a connected machine), and the add-on's wait
-    then shows the pull error if it cannot.
+    ``present`` is what node_images says (listed here when not given). The offline node image already holds
+    every declared image; kind's published one does not. An image neither a node nor Docker has is left for
+    the node to pull (a connected machine), and the add-on's wait then shows the pull error if it cannot.
     """
+    present = node_images(nodes) if present is None else present
     loaded = []
     for image in images:
-        missing = [n for n in nodes if not _on_node(n, image)]
+        missing = [n for n in nodes if image_ref(image) not in present.get(n, frozenset())]
         if not missing:
             continue
         if subprocess.run(["docker", "image", "inspect", image], capture_output=True, timeout=30).returncode != 0:
@@ -275,12 +302,12 @@ def _groups(addons: list[Addon]) -> list[list[Addon]]:
     return [groups[order] for order in sorted(groups)]
 
 
-def _apply(clients: Clients, cluster: str, addon: Addon, images: list[str], nodes: list[str], bar, start: float,
-           log) -> list[str]:
+def _apply(clients: Clients, cluster: str, addon: Addon, images: list[str], nodes: list[str],
+           present: dict[str, frozenset[str]], bar, start: float, log) -> list[str]:
     loaded: list[str] = []
     if images:
         bar.update(message=f"{addon.name}: images")
-        loaded = ensure_images(cluster, images, nodes, log=log)
+        loaded = ensure_images(cluster, images, nodes, present=present, log=log)
         bar.step(f"{addon.name}: images on every node")
     for manifest in addon.manifests:
         bar.update(message=f"{addon.name}: applying {manifest.name}")
@@ -305,9 +332,10 @@ def install(clients: Clients, cluster: str, addons: list[Addon], *, nodes: list[
     steps = sum(len(a.manifests) + len(a.waits) + (1 if images.get(a.name) else 0) for a in addons)
     results = []
     with progress(f"Add-ons on cluster {cluster}", total=max(steps, 1), stream=log) as bar:
+        present = node_images(nodes) if nodes and any(images.values()) else {}
         for group in _groups(addons):
             start = time.monotonic()
-            loaded = {a.name: _apply(clients, cluster, a, images.get(a.name, []), nodes or [], bar, start, log)
+            loaded = {a.name: _apply(clients, cluster, a, images.get(a.name, []), nodes or [], present, bar, start, log)
                       for a in group}
             for addon in group:
                 deadline = start + addon.timeout

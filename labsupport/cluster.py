@@ -153,10 +153,13 @@ def create(spec: ClusterSpec, image: str, *, log=sys.stderr) -> float:
     """
     from labsupport.progress import KIND_STEPS, follow_steps, progress
 
+    # kind's --wait waits for the control-plane node alone. With add-ons, their kind-defaults wait (every node
+    # Ready) covers it, and their images and manifests go on while the nodes' network comes up.
+    wait = [] if spec.addons else ["--wait", f"{spec.wait_seconds}s"]
     cmd = [_kind(), "create", "cluster", "--name", spec.name, "--config", str(spec.config),
-           "--image", image, "--wait", f"{spec.wait_seconds}s", *_kubeconfig_args(spec.kubeconfig)]
+           "--image", image, *wait, *_kubeconfig_args(spec.kubeconfig)]
     print(f"[kindlab] {' '.join(cmd)}", file=log, flush=True)
-    steps = [s for s in KIND_STEPS if spec.nodes > 1 or s != "Joining worker nodes"]
+    steps = [s for s in KIND_STEPS if (spec.nodes > 1 or s != "Joining worker nodes") and (wait or s != "Waiting")]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     with progress(f"Creating cluster {spec.name} ({spec.nodes} node{'s' if spec.nodes > 1 else ''})",

@@ -114,6 +114,23 @@ def test_a_nameless_wait_with_nothing_to_wait_for_says_so(clients, namespace):
         addons.wait_one(clients, addons.Wait("Deployment", "Available", namespace), timeout=5)
 
 
+def test_every_declared_addon_image_is_listed_on_every_node():
+    """The offline node image holds them (a connected machine's cluster has them loaded or pulled by now);
+    the names the declarations use match the names the runtime lists."""
+    nodes = cluster.node_names(DEFAULT_CLUSTER)
+    present = addons.node_images(nodes)
+    wanted = {image for images in addons.declared_images(addons.discover()).values() for image in images}
+    assert wanted and set(present) == set(nodes)
+    missing = {node: sorted(i for i in wanted if addons.image_ref(i) not in present[node]) for node in nodes}
+    assert not any(missing.values()), missing
+
+
+def _on_node(node: str, image: str) -> bool:
+    """Asked of the node's runtime by name, independently of addons.node_images."""
+    return subprocess.run(["docker", "exec", node, "crictl", "inspecti", "-q", image],
+                          capture_output=True, timeout=30).returncode == 0
+
+
 def test_an_image_missing_from_the_nodes_is_loaded_into_them(tmp_path):
     """An image only Docker has (as with kind's published node image) goes onto every node with kind load."""
     tag = f"kindlab.local/addon-load-test:{secrets.token_hex(4)}"
@@ -122,9 +139,9 @@ def test_an_image_missing_from_the_nodes_is_loaded_into_them(tmp_path):
     subprocess.run(["docker", "build", "-q", "-t", tag, str(tmp_path)], check=True, capture_output=True, timeout=120)
     nodes = cluster.node_names(DEFAULT_CLUSTER)
     try:
-        assert not any(addons._on_node(n, tag) for n in nodes)
+        assert not any(_on_node(n, tag) for n in nodes)
         assert addons.ensure_images(DEFAULT_CLUSTER, [tag], nodes) == [tag]
-        assert all(addons._on_node(n, tag) for n in nodes)
+        assert all(_on_node(n, tag) for n in nodes)
         assert addons.ensure_images(DEFAULT_CLUSTER, [tag], nodes) == []  # present now: nothing to load
     finally:
         for node in nodes:

@@ -152,3 +152,15 @@ def test_an_apply_a_starting_webhook_refuses_is_retried_until_the_deadline(monke
     with pytest.raises(ApplyError):  # any other refusal at once
         addons.apply_until(None, "pool", time.monotonic() + 60)
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("name, ref", [
+    ("busybox:1.35", "docker.io/library/busybox:1.35"),
+    ("cloudnativelabs/kube-router:v2.1.0", "docker.io/cloudnativelabs/kube-router:v2.1.0"),
+    ("quay.io/metallb/speaker:v0.15.2", "quay.io/metallb/speaker:v0.15.2"),
+    ("kindlab.local/flannel", "kindlab.local/flannel:latest"),
+    ("localhost:5000/app", "localhost:5000/app:latest"),
+    ("localhost/app:1", "localhost/app:1"),
+])
+def test_image_names_are_compared_as_the_runtime_lists_them(name, ref):
+    assert addons.image_ref(name) == ref
