@@ -32,6 +32,7 @@ help:
 	@echo "make grade NOTEBOOK=path.ipynb LAB=01"
 	@echo "make grade-class SUBMISSIONS=dir LAB=02 [JOBS=4] [ROSTER=roster.csv]"
 	@echo "make doctor [REPAIR=1] - check (and repair) the cluster; make reset LAB=NN [NAMESPACE=NS]"
+	@echo "make conformance [CLUSTER=name] - Kubernetes' [Conformance] specs on the cluster; conformance-quick: a subset"
 
 # Python environment (venv unless the kindlab conda env is active); re-run when pyproject.toml changes.
 $(CURDIR)/.venv/.setup-done: pyproject.toml
@@ -140,3 +141,13 @@ workshop-class: setup
 	  --html reports/workshop-$(WORKSHOP)-class.html --csv reports/workshop-$(WORKSHOP)-class.csv
 workshop-down: setup
 	$(PY) -m labsupport workshop down --name $(WORKSHOP)
+
+# Kubernetes' own conformance specs (e2e.test built from the pinned module) against CLUSTER: every [Conformance]
+# spec but clusters/conformance/exclusions.txt (full; [Serial] ones after the parallel phase), or the subset
+# clusters/conformance/quick.txt (quick). JUnit reports in reports/conformance-*/. Serial/Disruptive specs taint
+# nodes and fill them: run `conformance` on a cluster nobody is using.
+.PHONY: conformance conformance-quick
+conformance: setup
+	@CLUSTER=$(CLUSTER) PYTHON=$(PY) bash clusters/conformance/run.sh full
+conformance-quick: setup
+	@CLUSTER=$(CLUSTER) PYTHON=$(PY) bash clusters/conformance/run.sh quick

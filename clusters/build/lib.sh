@@ -84,15 +84,18 @@ go_wrapper_build() {
 # $OUT/bin), and declares what it provides with the functions below. Everything else (the preload list, the
 # node image's files, the build order) is derived from these declarations, never written a second time.
 
-# image TAG BASE [--entrypoint JSON] [--cmd JSON] [--no-preload] [SRC:DEST...]: an image made of BASE (scratch,
-# busybox, netbase, or any local image) plus files; SRC is relative to $OUT/bin unless absolute. Preloaded into
-# every node unless --no-preload.
+# image TAG BASE [--entrypoint JSON] [--cmd JSON] [--step 'DOCKERFILE LINE']... [--no-preload] [SRC:DEST...]: an
+# image made of BASE (scratch, busybox, netbase, debian:PKG,PKG... = the Debian base with those packages, or any
+# local image) plus files, then the steps (e.g. 'RUN mkdir /uploads'); SRC is relative to $OUT/bin unless
+# absolute. Preloaded into every node unless --no-preload.
+declare -A DECL_STEPS=()
 image() {
   local tag="$1" base="$2" entrypoint="" cmd="" preload=true files=""; shift 2
   while [ $# -gt 0 ]; do
     case "$1" in
       --entrypoint) entrypoint="$2"; shift 2 ;;
       --cmd) cmd="$2"; shift 2 ;;
+      --step) DECL_STEPS[$tag]+="$2"$'\n'; shift 2 ;;
       --no-preload) preload=false; shift ;;
       *:*) local src="${1%%:*}"; [[ $src == /* ]] || src="$OUT/bin/$src"; files+="$src:${1#*:} "; shift ;;
       *) die "$COMPONENT_FILE: image $tag: unexpected argument $1" ;;
@@ -130,7 +133,7 @@ load_component() {
 
 # load_components: every declaration, in file order.
 load_components() {
-  DECL_IMAGES=(); DECL_NODE_FILES=(); COMPONENTS=()
+  DECL_IMAGES=(); DECL_NODE_FILES=(); COMPONENTS=(); DECL_STEPS=()
   local f
   while read -r f; do load_component "$f"; COMPONENTS+=("$COMPONENT"); done < <(component_files)
 }

@@ -15,8 +15,10 @@ RESTRICT_OOM=false
 if docker info --format '{{.DefaultRuntime}}' 2>/dev/null | grep -qx kindlab-runc; then RESTRICT_OOM=true; fi
 # The key: versions, build scripts, component declarations, the Dockerfile, the manifest generator and the
 # engine's capabilities. (Add-on manifests are applied after create and are not part of the image.)
+# Files a component copies into its images (clusters/components/<name>/*) count as declarations too.
 BUILD_KEY=$( (cat "$CLUSTERS_DIR/versions.env" "$CLUSTERS_DIR/build/"*.sh "$CLUSTERS_DIR/build/"*.py \
-  $(component_files) "$CLUSTERS_DIR/images/node/Dockerfile"; echo "restrict-oom=$RESTRICT_OOM") | sha256sum | cut -c1-10)
+  $(component_files) $(find "$CLUSTERS_DIR/components" -mindepth 2 -type f | sort) \
+  "$CLUSTERS_DIR/images/node/Dockerfile"; echo "restrict-oom=$RESTRICT_OOM") | sha256sum | cut -c1-10)
 NODE_IMAGE="kindlab.local/node:$K8S_VERSION-$BUILD_KEY"
 if [ "${1:-}" = --print-tag ]; then echo "$NODE_IMAGE"; exit 0; fi
 # KINDLAB_REBUILD=1 rebuilds images that are present (the cold-build benchmark).
@@ -33,22 +35,34 @@ STAGE="kindlab-node-build-$$"
 cleanup() { docker rm -f "$STAGE" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-# Debian with the network tools kube-proxy and flannel run (the base named `netbase` in declarations).
-NETBASE="kindlab.local/netbase:$DEBIAN_SUITE-$BUILD_KEY"
-if [ -n "${KINDLAB_REBUILD:-}" ] || ! docker image inspect "$NETBASE" >/dev/null 2>&1; then
-  mkdir -p "$WORK/netbase"
-  cat >"$WORK/netbase/Dockerfile" <<DOCKERFILE
+# debian_base TAG PKG...: the Debian base with these packages installed (from the Debian mirror), built once per key.
+debian_base() {
+  local tag="$1"; shift
+  [ -z "${KINDLAB_REBUILD:-}" ] && docker image inspect "$tag" >/dev/null 2>&1 && return 0
+  local ctx="$WORK/base-${tag//[^a-zA-Z0-9]/_}"
+  mkdir -p "$ctx"
+  cat >"$ctx/Dockerfile" <<DOCKERFILE
 FROM $DEBIAN_IMAGE
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    iptables nftables conntrack ipset iproute2 kmod ca-certificates && rm -rf /var/lib/apt/lists/*
+    $* && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 DOCKERFILE
-  run_logged netbase-image docker build -q -t "$NETBASE" "$WORK/netbase"
-fi
+  run_logged "base-image-${tag##*/}" docker build -q -t "$tag" "$ctx"
+}
+# Debian with the network tools kube-proxy and flannel run (the base named `netbase` in declarations).
+NETBASE="kindlab.local/netbase:$DEBIAN_SUITE-$BUILD_KEY"
+debian_base "$NETBASE" iptables nftables conntrack ipset iproute2 kmod ca-certificates
 
 # build_image TAG BASE ENTRYPOINT-JSON CMD-JSON "SRC:DEST ...": one image from files, via a generated Dockerfile.
 build_image() {
   local tag="$1" base="$2" entrypoint="$3" cmd="$4" files="$5" spec i=0
-  case "$base" in netbase) base="$NETBASE" ;; busybox) base="$BUSYBOX_IMAGE" ;; esac
+  case "$base" in
+    netbase) base="$NETBASE" ;;
+    busybox) base="$BUSYBOX_IMAGE" ;;
+    debian:*)  # one base per package set, named by it
+      local pkgs="${base#debian:}"
+      base="kindlab.local/debian-$(sha256sum <<<"$pkgs" | cut -c1-8):$DEBIAN_SUITE-$BUILD_KEY"
+      debian_base "$base" ${pkgs//,/ } ;;
+  esac
   if [ -z "${KINDLAB_REBUILD:-}" ] && docker image inspect "$tag" >/dev/null 2>&1 && [ "$(docker image inspect -f '{{index .Config.Labels "kindlab.key"}}' "$tag")" = "$BUILD_KEY" ]; then
     return 0
   fi
@@ -56,6 +70,7 @@ build_image() {
   mkdir -p "$ctx"
   { echo "FROM $base"
     for spec in $files; do cp "${spec%%:*}" "$ctx/f$i"; echo "COPY f$i ${spec#*:}"; i=$((i + 1)); done
+    printf '%s' "${DECL_STEPS[$tag]:-}"
     echo "ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin"
     echo "LABEL kindlab.key=$BUILD_KEY"
     [ -z "$entrypoint" ] || echo "ENTRYPOINT $entrypoint"

@@ -96,7 +96,11 @@ def test_the_real_nodes_preload_every_image_a_cluster_needs(tmp_path):
         v["LOCAL_PATH_HELPER_IMAGE"], v["AGNHOST_IMAGE"], v["BUSYBOX_IMAGE"],
         # the add-ons' own (clusters/addons/*/component.sh)
         v["METRICS_SERVER_IMAGE"], v["METALLB_CONTROLLER_IMAGE"], v["METALLB_SPEAKER_IMAGE"],
-        v["KUBE_ROUTER_IMAGE"], v["TRAEFIK_IMAGE"]])
+        v["KUBE_ROUTER_IMAGE"], v["TRAEFIK_IMAGE"],
+        # the e2e framework's test images (clusters/components/e2e-images.sh), under the tags it asks for
+        *(f"registry.k8s.io/e2e-test-images/{t}" for t in (
+            "kitten:1.7", "nautilus:1.7", "busybox:1.37.0-1", "httpd:2.4.38-4", "httpd:2.4.39-4", "nginx:1.14-4",
+            "nginx:1.15-4", "jessie-dnsutils:1.7"))])
 
 
 def test_components_build_in_parallel_and_every_failure_is_named(clusters, tmp_path):
