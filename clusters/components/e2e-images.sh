@@ -63,4 +63,4 @@ image_alias "$E2E/nginx:1.15-4" "$E2E/nginx:1.14-4"
 
 # jessie-dnsutils (DNS specs' second prober): Debian bookworm's bind9-dnsutils, not jessie's dnsutils; without
 # upstream's /coredns v1.5.0 (no conformance spec runs it from this image).
-image "$E2E/jessie-dnsutils:1.7" "debian:bind9-dnsutils"
+image "$E2E/jessie-dnsutils:1.7" "debian:bind9-dnsutils" --cmd '["/bin/bash"]'  # as debian:jessie
