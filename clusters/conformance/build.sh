@@ -24,7 +24,7 @@ k8s_wrapper "$OUT/wrapper" k8s.io/kubernetes/test/e2e "$ginkgo_pkg" "${test_impo
   cd "$OUT/wrapper"
   run_logged conformance-ginkgo go build -trimpath -ldflags "-s -w" -o "$OUT/bin/ginkgo" "$ginkgo_pkg"
   # -mod=mod: a test-only dependency tidy did not record is resolved (from the same pinned graph), not an error
-  run_logged conformance-e2e go test -c -mod=mod -trimpath -ldflags "$(k8s_ldflags)" -o "$OUT/bin/e2e.test" k8s.io/kubernetes/test/e2e
+  run_logged conformance-e2e go test -c -vet=off -mod=mod -trimpath -ldflags "$(k8s_ldflags)" -o "$OUT/bin/e2e.test" k8s.io/kubernetes/test/e2e
 )
 "$OUT/bin/e2e.test" --version 2>/dev/null | grep -q "$version" \
   || die "e2e.test reports $("$OUT/bin/e2e.test" --version 2>&1 | head -n1), expected $version"
