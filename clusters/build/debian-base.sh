@@ -7,13 +7,7 @@ DEBIAN_IMAGE=$(debian_image)
 IMAGE="$DEBIAN_IMAGE"
 [ -z "${KINDLAB_REBUILD:-}" ] && docker image inspect "$IMAGE" >/dev/null 2>&1 && { info "$IMAGE: present"; exit 0; }
 
-# The mirror this machine's apt already uses (override with DEBIAN_MIRROR).
-mirror="${DEBIAN_MIRROR:-}"
-if [ -z "$mirror" ]; then
-  mirror=$(grep -hoE '^(URIs:|deb) +(\[[^]]*\] +)?https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
-    | grep -oE 'https?://[^ ]+' | grep -v security | head -n1 || true)
-fi
-[ -n "$mirror" ] || die "no Debian mirror found in /etc/apt sources: set DEBIAN_MIRROR to a Debian archive URL"
+mirror=$(debian_mirror)
 command -v debootstrap >/dev/null || run_logged debootstrap-install bash -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap'
 
 tarball="$KINDLAB_CACHE/${DEBIAN_IMAGE##*/}-rootfs.tar"

@@ -30,6 +30,17 @@ export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}"
 # unpack when a node first runs it. Rename it when its recipe changes: images are rebuilt from a new base.
 debian_image() { echo "kindlab.local/debian:$DEBIAN_SUITE-slim"; }
 
+# debian_mirror: the Debian archive this machine's apt already uses (DEBIAN_MIRROR overrides it).
+debian_mirror() {
+  local mirror="${DEBIAN_MIRROR:-}"
+  if [ -z "$mirror" ]; then
+    mirror=$(grep -hoE '^(URIs:|deb) +(\[[^]]*\] +)?https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
+      | grep -oE 'https?://[^ ]+' | grep -v security | head -n1 || true)
+  fi
+  [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt sources: set DEBIAN_MIRROR to a Debian archive URL"
+  echo "${mirror%/}"
+}
+
 info() { printf '[kindlab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[kindlab] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -171,4 +182,38 @@ build_component() {
 go_install() {
   run_logged "$COMPONENT" env GOBIN="$OUT/bin" go install -trimpath -ldflags "-s -w ${LDFLAGS_EXTRA:-}" \
     ${GO_TAGS:+-tags "$GO_TAGS"} "$@"
+}
+
+# busybox_compile VERSION SHA256 DEST: a static busybox from upstream's source tarball in the Debian archive
+# (pool/main/b/busybox/busybox_VERSION.orig.tar.bz2, checked against SHA256), busybox's defconfig, static; `tc`
+# left out (it does not build against Debian bookworm's kernel headers, and no lab uses it). Run it through
+# run_logged: each failure returns with a message (set -e does not apply there).
+busybox_compile() {
+  local version="$1" sum="$2" dest="$3" tool missing=()
+  for tool in gcc make bzip2 curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  [ -e /usr/include/stdio.h ] || missing+=("libc6-dev")
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "building busybox needs a C toolchain; missing: ${missing[*]} (Debian: apt-get install gcc make bzip2 curl libc6-dev)" >&2
+    return 1
+  fi
+  local mirror url src rc=0
+  mirror=$(debian_mirror) || return 1
+  url="$mirror/pool/main/b/busybox/busybox_${version}.orig.tar.bz2"
+  src=$(mktemp -d "$KINDLAB_CACHE/busybox-src.XXXX") || return 1
+  _busybox_compile_in "$src" "$url" "$version" "$sum" "$dest" || rc=$?
+  rm -rf "$src"
+  return $rc
+}
+_busybox_compile_in() {
+  local src="$1" url="$2" version="$3" sum="$4" dest="$5"
+  curl -fsSL --retry 3 -o "$src/src.tar.bz2" "$url" || { echo "could not download $url" >&2; return 1; }
+  echo "$sum  $src/src.tar.bz2" | sha256sum -c - || { echo "$url does not match its pinned sha256 $sum" >&2; return 1; }
+  tar -C "$src" -xjf "$src/src.tar.bz2" || return 1
+  local dir="$src/busybox-$version"
+  make -C "$dir" defconfig || return 1
+  sed -i -e 's/^# CONFIG_STATIC is not set$/CONFIG_STATIC=y/' -e 's/^CONFIG_TC=y$/# CONFIG_TC is not set/' "$dir/.config"
+  grep -qx 'CONFIG_STATIC=y' "$dir/.config" || { echo "busybox's defconfig has no CONFIG_STATIC line to turn on" >&2; return 1; }
+  make -C "$dir" -j"$(nproc)" busybox || return 1
+  file "$dir/busybox" | grep -q 'statically linked' || { echo "the busybox built is not static: $(file "$dir/busybox")" >&2; return 1; }
+  install -m 755 "$dir/busybox" "$dest"
 }

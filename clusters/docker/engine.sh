@@ -58,26 +58,23 @@ ensure_engine() {
   start_dockerd
 }
 
-# A tiny busybox image from Debian's busybox-static: the probe's image and the labs' shell image.
+# The busybox image (clusters/components/busybox.sh: upstream's source, compiled here once per version): the probe's
+# image and the labs' shell image. Labelled with its source, so an image of another recipe under the same tag
+# (an earlier build from Debian's busybox-static) is replaced.
 ensure_busybox_image() {
-  docker image inspect "$BUSYBOX_IMAGE" >/dev/null 2>&1 && return 0
-  local bb; bb=$(command -v busybox || true)
-  if [ -z "$bb" ] || ! file -L "$bb" 2>/dev/null | grep -q 'statically linked'; then
-    if is_root && command -v apt-get >/dev/null; then
-      run_logged busybox-install bash -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static'
-      bb=/bin/busybox
-    else
-      die "a static busybox is needed to build $BUSYBOX_IMAGE: install Debian's busybox-static"
-    fi
-  fi
+  local want="busybox-$BUSYBOX_VERSION-${BUSYBOX_SOURCE_SHA256:0:12}"
+  [ "$(docker image inspect -f '{{index .Config.Labels "kindlab.source"}}' "$BUSYBOX_IMAGE" 2>/dev/null)" = "$want" ] && return 0
+  build_component "$CLUSTERS_DIR/components/busybox.sh"
+  local bb="$KINDLAB_CACHE/busybox-$BUSYBOX_VERSION/bin/busybox"
   local root; root=$(mktemp -d)
   mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/var/www"
+  chmod 755 "$root"; chmod 1777 "$root/tmp"
   cp "$bb" "$root/bin/busybox"
   for applet in $("$root/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"; done
   echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
   echo 'nobody:x:65534:65534:nobody:/:/bin/false' >>"$root/etc/passwd"
   echo 'root:x:0:' >"$root/etc/group"
-  tar -C "$root" -c . | docker import -c 'CMD ["sh"]' -c 'ENV PATH=/bin' - "$BUSYBOX_IMAGE" >/dev/null
+  tar -C "$root" -c . | docker import -c 'CMD ["sh"]' -c 'ENV PATH=/bin' -c "LABEL kindlab.source=$want" - "$BUSYBOX_IMAGE" >/dev/null
   rm -rf "$root"
   info "built $BUSYBOX_IMAGE from $("$bb" | head -n1)"
 }
