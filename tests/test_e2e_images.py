@@ -34,6 +34,8 @@ def _pod(name: str, image: str, args: list[str] | None) -> dict:
         container["command"] = args
     elif args:
         container["args"] = args
+    if name == "busybox":  # names with '-' as the ConfigMap/Secret env specs give them (not shell names)
+        container["env"] = [{"name": "data-1", "value": "value-1"}, {"name": "p.data-2", "value": "value-2"}]
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
             "spec": {"terminationGracePeriodSeconds": 0, "containers": [container]}}
 
@@ -106,3 +108,16 @@ def test_dnsutils_and_busybox_images(clients, pods):
     lines = out.split("\n")
     assert lines[0].strip() and lines[-3] == "dnsutils" and lines[-2] == "b", out
     assert _sh(clients, ns, "busybox", "busybox | head -n1").startswith("BusyBox")
+
+
+def test_busybox_keeps_every_environment_variable_and_its_wget_times_out(clients, pods):
+    """Upstream busybox's sh passes on environment variables whose names are not shell names (Debian's patched
+    busybox-static dropped them, failing the env specs); its `wget -T` gives up cleanly (Debian's crashed)."""
+    ns, ips = pods
+    env = _sh(clients, ns, "busybox", "env").split("\n")
+    assert "data-1=value-1" in env and "p.data-2=value-2" in env, env
+    # a port nothing listens on: refused at once; -T bounds it either way. Exit 1, not a crash (139).
+    result = exec_in_pod(clients, ns, "busybox", ["wget", "-T", "3", "-q", "-O", "-", f"http://{ips['agnhost']}:9/"],
+                         timeout=30)
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert "can't connect" in result.stderr or "timed out" in result.stderr, result.stderr
