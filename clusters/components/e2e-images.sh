@@ -39,7 +39,7 @@ for pic in kitten nautilus; do
   image "$E2E/$pic:1.7" "$AGNHOST_IMAGE" --cmd '["test-webserver"]' "$pic.jpg:/$pic.jpg" "$pic-data.json:/data.json"
 done
 
-# busybox (test/images/busybox: upstream's busybox:1.37.0 as is): the labs' busybox, Debian's busybox-static 1.35.
+# busybox (test/images/busybox: upstream's busybox:1.37.0 as is): the labs' busybox, upstream's 1.35.0 built from source.
 image_alias "$E2E/busybox:1.37.0-1" "$BUSYBOX_IMAGE"
 
 # httpd (upstream: the httpd:2.4.38-alpine image; 2.4.39-4 is the "new" one rolling updates move to): Debian's

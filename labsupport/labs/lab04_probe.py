@@ -1,9 +1,8 @@
 """The grader's own client pod for lab 04: real HTTP requests and DNS lookups from inside the namespace graded.
 
 Checks never trust what the learner's pods say about themselves: they start (once, then reuse) a pod
-``grader-probe`` in the namespace and ask from there. Two quirks of the Debian busybox here, verified on the
-cluster, shape the commands: ``wget -T`` crashes (exit 139), so a request is bounded by ``timeout`` instead; and
-``nslookup`` of a short name walks the whole search path and exits 1 on the NXDOMAIN answers of the other
+``grader-probe`` in the namespace and ask from there. A request is bounded by ``timeout`` (it works with every
+busybox; Debian's busybox-static, once used here, crashed on ``wget -T``). busybox's ``nslookup`` of a short name walks the whole search path and exits 1 on the NXDOMAIN answers of the other
 domains even when one answered, so lookups here always use fully qualified names (a trailing dot).
 """
 

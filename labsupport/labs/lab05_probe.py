@@ -73,7 +73,7 @@ def ensure_probes(clients, wanted: list[tuple[str, str, dict[str, str], str | No
 
 def request(clients, probe: Probe, url: str, *, seconds: int = 2) -> Attempt:
     """One HTTP GET of ``url`` from ``probe`` (busybox wget, ``seconds`` to connect and answer)."""
-    # `timeout`, not wget's own -T: Debian's static busybox 1.35 wget crashes (exit 139) when given -T.
+    # `timeout`, not wget's own -T: it bounds the whole request on any busybox (Debian's busybox-static crashed on -T).
     result = exec_in_pod(clients, probe.namespace, probe.name,
                          ["timeout", str(seconds), "wget", "-q", "-O", "-", url], timeout=seconds + 20)
     return Attempt(result.ok, result.stdout if result.ok else result.stderr)
