@@ -121,3 +121,22 @@ def test_busybox_keeps_every_environment_variable_and_its_wget_times_out(clients
                          timeout=30)
     assert result.returncode == 1, (result.returncode, result.stderr)
     assert "can't connect" in result.stderr or "timed out" in result.stderr, result.stderr
+
+
+def test_nonewprivs_shows_whether_the_setuid_bit_took_effect(clients, pods):
+    """The Security Context specs run nnp as uid 1000: setuid root takes effect unless allowPrivilegeEscalation is
+    false, and the program prints the effective uid either way."""
+    ns, _ = pods
+    runs = {"nnp-false": False, "nnp-true": True}
+    manifests.apply(clients, [
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+         "spec": {"restartPolicy": "Never", "terminationGracePeriodSeconds": 0,
+                  "containers": [{"name": "main", "image": f"{E2E}/nonewprivs:1.3", "imagePullPolicy": "IfNotPresent",
+                                  "securityContext": {"runAsUser": 1000, "allowPrivilegeEscalation": escalate}}]}}
+        for name, escalate in runs.items()], namespace=ns)
+    for name, escalate in runs.items():
+        pod = waits.wait_for(clients, "Pod", name, namespace=ns, timeout=120,
+                             condition=lambda p: (p.get("status") or {}).get("phase") in ("Succeeded", "Failed"))
+        assert pod["status"]["phase"] == "Succeeded", pod["status"]
+        log = clients.core.read_namespaced_pod_log(name, ns)
+        assert log.strip() == f"Effective uid: {0 if escalate else 1000}", (name, log)

@@ -20,6 +20,10 @@ build() {
     cp "$kdir/$pic/html/data.json" "$OUT/bin/$pic-data.json"
   done
   chmod 644 "$OUT/bin/"*
+  # nonewprivs' program (test/images/nonewprivs/nnp.go: standard library only), built as a module of its own
+  mkdir -p "$OUT/nnp"
+  cp "$kdir/nonewprivs/nnp.go" "$OUT/nnp/" && chmod u+w "$OUT/nnp/nnp.go"
+  (cd "$OUT/nnp" && printf 'module nnp\n\ngo 1.24\n' >go.mod && go build -trimpath -ldflags "-s -w" -o "$OUT/bin/nnp" .)
 }
 
 # agnhost (test/images/agnhost/Dockerfile): Alpine's bind-tools curl netcat-openbsd iproute2 iperf bash become
@@ -41,6 +45,11 @@ done
 
 # busybox (test/images/busybox: upstream's busybox:1.37.0 as is): the labs' busybox, upstream's 1.35.0 built from source.
 image_alias "$E2E/busybox:1.37.0-1" "$BUSYBOX_IMAGE"
+
+# nonewprivs (test/images/nonewprivs: nnp, setuid root, on Alpine): prints its effective uid, so a spec sees
+# whether allowPrivilegeEscalation=false kept the setuid bit from taking effect. Here on the busybox image.
+image "$E2E/nonewprivs:1.3" busybox --cmd '["nnp"]' nnp:/usr/local/bin/nnp \
+  --step 'RUN chmod 4755 /usr/local/bin/nnp' --step 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 # httpd (upstream: the httpd:2.4.38-alpine image; 2.4.39-4 is the "new" one rolling updates move to): Debian's
 # apache2 (2.4.6x) laid out like the official image: document root /usr/local/apache2/htdocs (StatefulSet specs
