@@ -93,7 +93,7 @@ test-unit: setup
 # (they cordon a node or make clusters) run alone. Both phases always run; exit code 5 (nothing selected, e.g.
 # with PYTEST_ARGS=-k...) is fine for one phase but an error when neither selected anything.
 TEST_WORKERS ?= 3
-test: cluster check-notebooks
+test: cluster check-notebooks conformance-suite
 	@$(PY) -m pytest -m "not exclusive" -n $(TEST_WORKERS) --dist worksteal --durations=20 $(PYTEST_ARGS); a=$$?; \
 	$(PY) -m pytest -m exclusive --durations=20 $(PYTEST_ARGS); b=$$?; \
 	echo "test phases: parallel exit $$a, exclusive exit $$b"; \
@@ -146,7 +146,10 @@ workshop-down: setup
 # spec but clusters/conformance/exclusions.txt (full; [Serial] ones after the parallel phase), or the subset
 # clusters/conformance/quick.txt (quick). JUnit reports in reports/conformance-*/. Serial/Disruptive specs taint
 # nodes and fill them: run `conformance` on a cluster nobody is using.
-.PHONY: conformance conformance-quick
+.PHONY: conformance conformance-quick conformance-suite
+# e2e.test and ginkgo alone (cached by version): `make test` runs the quick subset (tests/test_conformance_quick.py).
+conformance-suite: setup
+	@bash clusters/conformance/build.sh
 conformance: setup
 	@CLUSTER=$(CLUSTER) PYTHON=$(PY) bash clusters/conformance/run.sh full
 conformance-quick: setup
