@@ -100,7 +100,7 @@ def test_the_real_nodes_preload_every_image_a_cluster_needs(tmp_path):
         # the e2e framework's test images (clusters/components/e2e-images.sh), under the tags it asks for
         *(f"registry.k8s.io/e2e-test-images/{t}" for t in (
             "kitten:1.7", "nautilus:1.7", "busybox:1.37.0-1", "httpd:2.4.38-4", "httpd:2.4.39-4", "nginx:1.14-4",
-            "nginx:1.15-4", "jessie-dnsutils:1.7"))])
+            "nginx:1.15-4", "jessie-dnsutils:1.7", "nonewprivs:1.3"))])
 
 
 def test_components_build_in_parallel_and_every_failure_is_named(clusters, tmp_path):
