@@ -42,11 +42,12 @@ def test_unclaimed_service_ports_are_refused_inside_the_cluster(clients, namespa
     # the Service's port answers (kube-proxy's DNAT runs before the guard)...
     served = exec_in_pod(clients, namespace, "client", [*curl, f"http://{ip}:80/hostname"], timeout=30)
     assert served.ok and served.stdout == "200", served
-    # ...a port the Service does not have is refused at once, from a pod and from a node (curl: 7, could not connect)
+    # ...a port the Service does not have is refused, from a pod and from a node: curl exits 7 (could not connect),
+    # not 0 (something answered) nor 28 (timed out)
     refused = exec_in_pod(clients, namespace, "client", [*curl, f"http://{ip}:81/"], timeout=30)
-    assert refused.returncode == 7 and "refused" in refused.stderr.lower(), refused
+    assert refused.returncode == 7, refused
     from_node = run_in_node(node, [*curl, f"http://{ip}:81/"], timeout=30)
-    assert from_node.returncode == 7 and "refused" in from_node.stderr.lower(), from_node
+    assert from_node.returncode == 7, from_node
 
 
 def test_the_guard_reads_the_clusters_service_range_and_is_idempotent(clients):
