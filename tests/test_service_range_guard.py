@@ -39,9 +39,13 @@ def _server_and_client(clients, namespace: str) -> tuple[str, str]:
 def test_unclaimed_service_ports_are_refused_inside_the_cluster(clients, namespace):
     ip, node = _server_and_client(clients, namespace)
     curl = ["curl", "-sS", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}"]
-    # the Service's port answers (kube-proxy's DNAT runs before the guard)...
-    served = exec_in_pod(clients, namespace, "client", [*curl, f"http://{ip}:80/hostname"], timeout=30)
-    assert served.ok and served.stdout == "200", served
+    # the Service's port answers (kube-proxy's DNAT runs before the guard) once kube-proxy has programmed it, which
+    # the API does not report: ask until it answers, for at most a minute (refused until then, by the guard)
+    ask = " ".join(curl[:-2]) + f" -w '%{{http_code}}' http://{ip}:80/hostname"
+    served = exec_in_pod(clients, namespace, "client",
+                         ["sh", "-c", f"for i in $(seq 30); do c=$({ask}) && [ \"$c\" = 200 ] && exit 0; sleep 2; done; "
+                                      f"echo \"last: $c\"; exit 1"], timeout=90)
+    assert served.ok, served
     # ...a port the Service does not have is refused, from a pod and from a node: curl exits 7 (could not connect),
     # not 0 (something answered) nor 28 (timed out)
     refused = exec_in_pod(clients, namespace, "client", [*curl, f"http://{ip}:81/"], timeout=30)
